@@ -1,0 +1,224 @@
+"""metricsdash settings: one module, read from the environment.
+
+Every variable is optional. The defaults serve the embedded demo: SQLite in WAL mode,
+Celery on kombu's filesystem broker, mail written to files, and the X API sandbox
+standing in for X whenever no X credentials are configured. `.env.example` lists every
+variable with a comment; DESIGN.md section 3 is the contract.
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
+
+env = environ.Env()
+# A local .env is read if present; real environment variables win over it.
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DEBUG", default=True)
+
+_INSECURE_DEMO_KEY = "insecure-demo-key-set-SECRET_KEY-in-production"
+SECRET_KEY = env.str("SECRET_KEY", default=_INSECURE_DEMO_KEY)
+if not DEBUG and SECRET_KEY == _INSECURE_DEMO_KEY:
+    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "accounts",
+    "tweets",
+    "reports",
+    "sandbox",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "metricsdash.urls"
+WSGI_APPLICATION = "metricsdash.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Database: SQLite in WAL mode by default; Postgres (or anything dj-database-url style)
+# by DATABASE_URL.
+DATABASES = {
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'metricsdash.sqlite3'}")
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            # WAL lets the web server read while the worker writes.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+# Chart.js comes from the npm registry (package.json pins it); it is served from
+# node_modules through staticfiles, never from a CDN.
+STATICFILES_DIRS = [BASE_DIR / "static", ("vendor", BASE_DIR / "node_modules" / "chart.js" / "dist")]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# Email: EMAIL_URL (smtp://user:pass@host:port, smtp+tls://...), else files under var/.
+if "EMAIL_URL" in env:
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="metricsdash <metricsdash@localhost>")
+
+# Production hardening; `manage.py check --deploy` is clean when DEBUG is off.
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Celery: Redis in production; kombu's filesystem transport for the embedded demo.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _broker_dir = VAR_DIR / "celery"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "store_processed": False,
+    }
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "UTC"
+
+# Shared state for rate-limit budgets and locks: Redis when the broker is Redis.
+REDIS_URL = env.str(
+    "REDIS_URL",
+    default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "",
+)
+
+# --- The X API sandbox (sandbox/) -------------------------------------------------------
+# Its one registered app; the product's defaults below match these.
+SANDBOX_CONSUMER_KEY = env.str("SANDBOX_CONSUMER_KEY", default="SandboxConsumerKey0000001")
+SANDBOX_CONSUMER_SECRET = env.str(
+    "SANDBOX_CONSUMER_SECRET", default="SandboxConsumerSecret-not-a-secret-0000000000000001"
+)
+SANDBOX_CLIENT_ID = env.str("SANDBOX_CLIENT_ID", default="U2FuZGJveENsaWVudElkOjE6Y2k")
+SANDBOX_CLIENT_SECRET = env.str(
+    "SANDBOX_CLIENT_SECRET", default="SandboxClientSecret-not-a-secret-00000000000000001"
+)
+SANDBOX_CALLBACKS = env.list(
+    "SANDBOX_CALLBACKS",
+    default=[
+        f"http://{host}:8000/accounts/link/{kind}/callback/"
+        for host in ("127.0.0.1", "localhost")
+        for kind in ("oauth1", "oauth2")
+    ],
+)
+SANDBOX_SEED = env.int("SANDBOX_SEED", default=20261126)
+SANDBOX_STATE_PATH = env.str("SANDBOX_STATE_PATH", default=str(VAR_DIR / "sandbox.sqlite3"))
+SANDBOX_URL = env.str("SANDBOX_URL", default="http://127.0.0.1:8001").rstrip("/")
+
+# --- X API ------------------------------------------------------------------------------
+# With no X credentials at all, the product points itself at the sandbox and says so.
+_X_CREDENTIAL_VARS = ("X_CONSUMER_KEY", "X_CLIENT_ID")
+X_SANDBOX = not any(env.str(name, default="") for name in _X_CREDENTIAL_VARS)
+X_API_URL = env.str("X_API_URL", default=SANDBOX_URL if X_SANDBOX else "https://api.x.com")
+X_WEB_URL = env.str("X_WEB_URL", default=SANDBOX_URL if X_SANDBOX else "https://x.com")
+X_API_URL, X_WEB_URL = X_API_URL.rstrip("/"), X_WEB_URL.rstrip("/")
+X_CONSUMER_KEY = env.str("X_CONSUMER_KEY", default=SANDBOX_CONSUMER_KEY if X_SANDBOX else "")
+X_CONSUMER_SECRET = env.str(
+    "X_CONSUMER_SECRET", default=SANDBOX_CONSUMER_SECRET if X_SANDBOX else ""
+)
+X_CLIENT_ID = env.str("X_CLIENT_ID", default=SANDBOX_CLIENT_ID if X_SANDBOX else "")
+X_CLIENT_SECRET = env.str("X_CLIENT_SECRET", default=SANDBOX_CLIENT_SECRET if X_SANDBOX else "")
+X_BEARER_TOKEN = env.str("X_BEARER_TOKEN", default="")
+
+# Fernet keys (comma-separated): the first encrypts, all decrypt. The demo derives one
+# from SECRET_KEY so it runs with nothing set; production must set its own.
+TOKEN_ENCRYPTION_KEYS = env.list("TOKEN_ENCRYPTION_KEYS", default=[])
+if not DEBUG and not TOKEN_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("TOKEN_ENCRYPTION_KEYS must be set when DEBUG is off.")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # oauthlib logs signature material at DEBUG; never let it through.
+        "oauthlib": {"level": "WARNING"},
+        "requests_oauthlib": {"level": "WARNING"},
+    },
+}

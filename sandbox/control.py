@@ -1,0 +1,142 @@
+"""Control endpoints that exist only in the sandbox, under /__sandbox__/ (a path X never
+uses): the clock, fault injection, request counts, token revocation, state resets.
+
+Tests and the demo drive the sandbox through these; a real X never answers them.
+"""
+
+import json
+from datetime import datetime
+from functools import wraps
+
+from django.http import JsonResponse
+
+FAULT_KINDS = {
+    "server_error", "slow", "malformed_json", "rate_limit", "usage_capped", "client_forbidden",
+}  # fmt: skip
+
+
+def control(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        payload = {}
+        if request.method in ("POST", "PUT") and request.body:
+            try:
+                payload = json.loads(request.body)
+            except ValueError:
+                return JsonResponse({"error": "The body must be JSON."}, status=400)
+            if not isinstance(payload, dict):
+                return JsonResponse({"error": "The body must be a JSON object."}, status=400)
+        try:
+            return view(request, payload, *args, **kwargs)
+        except (KeyError, TypeError, ValueError) as exc:
+            return JsonResponse({"error": f"Bad control request: {exc}"}, status=400)
+
+    return wrapper
+
+
+@control
+def index(request, payload):
+    sandbox = request.sandbox
+    config = sandbox.config
+    return JsonResponse(
+        {
+            "sandbox": True,
+            "seed": config.seed,
+            "epoch": sandbox.epoch.isoformat(),
+            "clock": sandbox.store.clock_state(),
+            "callbacks": config.callbacks,
+            "users": [
+                {"id": u.id, "username": u.username, "name": u.name, "protected": u.protected}
+                for u in sandbox.world.users
+            ],
+        }
+    )
+
+
+@control
+def clock(request, payload):
+    """GET: the clock. POST {"now": iso} freezes it there; {"advance_seconds": n} moves
+    it forward (frozen or not); {"offset_seconds": n} runs it n seconds off real time;
+    {"real": true} returns to real time."""
+    store = request.sandbox.store
+    if request.method == "POST":
+        if "now" in payload:
+            moment = datetime.fromisoformat(str(payload["now"]).replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                raise ValueError("'now' needs a timezone (end it with Z)")
+            store.set_clock(frozen_at=moment.timestamp())
+        elif "advance_seconds" in payload:
+            step = float(payload["advance_seconds"])
+            state = store.clock_state()
+            if state["frozen"]:
+                store.set_clock(frozen_at=store.now() + step)
+            else:
+                store.set_clock(offset=state["offset_seconds"] + step)
+        elif "offset_seconds" in payload:
+            store.set_clock(offset=float(payload["offset_seconds"]))
+        elif payload.get("real"):
+            store.set_clock()
+        else:
+            raise ValueError("give one of now, advance_seconds, offset_seconds, real")
+    return JsonResponse(store.clock_state())
+
+
+@control
+def faults(request, payload):
+    """POST a rule {"kind", "endpoint"?, "caller"?, "times"?, ...}; GET lists; DELETE clears.
+
+    Kinds: server_error (status), slow (seconds), malformed_json, rate_limit (reset_in),
+    usage_capped, client_forbidden. Endpoints: tweets_lookup, tweet_lookup, users_tweets,
+    users_me. Callers: "user:<id>" or "app"."""
+    store = request.sandbox.store
+    if request.method == "POST":
+        if payload.get("kind") not in FAULT_KINDS:
+            raise ValueError(f"kind must be one of {sorted(FAULT_KINDS)}")
+        if "times" in payload and int(payload["times"]) < 1:
+            raise ValueError("times must be at least 1")
+        return JsonResponse({"id": store.add_fault(payload)}, status=201)
+    if request.method == "DELETE":
+        store.clear("faults")
+    return JsonResponse({"faults": store.faults()})
+
+
+@control
+def requests_made(request, payload):
+    """GET: requests per endpoint and caller since the last reset; DELETE resets."""
+    store = request.sandbox.store
+    if request.method == "DELETE":
+        store.clear("request_counts")
+    counts = store.request_counts()
+    return JsonResponse({"total": sum(c["count"] for c in counts), "counts": counts})
+
+
+@control
+def revoke(request, payload):
+    """POST {"user_id"} revokes every token of a user; {"token"} one token."""
+    store = request.sandbox.store
+    if "user_id" in payload:
+        n = store.revoke_user_tokens(user_id=str(payload["user_id"]))
+    else:
+        n = store.revoke_user_tokens(token=str(payload["token"]))
+    return JsonResponse({"revoked": n})
+
+
+@control
+def oauth1_tokens(request, payload):
+    """POST {"token", "secret", "user_id"}: register an OAuth 1.0a access token, as if the
+    user had authorised the app earlier (X's worked signature example uses one)."""
+    sandbox = request.sandbox
+    user_id = str(payload["user_id"])
+    sandbox.store.save_oauth1_token(
+        str(payload["token"]), str(payload["secret"]), sandbox.config.consumer_key, user_id
+    )
+    return JsonResponse({"token": payload["token"], "user_id": user_id}, status=201)
+
+
+@control
+def reset(request, payload):
+    """POST: forget rate-limit windows, faults, request counts and nonces; real clock."""
+    store = request.sandbox.store
+    store.clear("rate_windows", "faults", "request_counts", "nonces")
+    store.set_clock()
+    return JsonResponse({"reset": True})

@@ -1,0 +1,90 @@
+"""Fixtures shared by every test: a live X API sandbox on a free port."""
+
+import os
+from datetime import UTC, datetime
+
+import pytest
+import requests
+
+from sandbox.config import SandboxConfig
+from sandbox.server import RunningSandbox
+
+# The sandbox speaks plain HTTP on loopback; oauthlib refuses that unless told.
+os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+
+# A fixed world: tests never depend on the wall clock.
+SEED = 20261126
+EPOCH = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+CALLBACK = "http://testserver/accounts/link/oauth1/callback/"
+CALLBACK2 = "http://testserver/accounts/link/oauth2/callback/"
+
+
+def sandbox_config(tmp_path, **overrides) -> SandboxConfig:
+    values = {
+        "consumer_key": "TestConsumerKey0000000001",
+        "consumer_secret": "TestConsumerSecret-0000000000000000000000000000001",
+        "client_id": "VGVzdENsaWVudElkOjE6Y2k",
+        "client_secret": "TestClientSecret-00000000000000000000000000000001",
+        "callbacks": [CALLBACK, CALLBACK2],
+        "seed": SEED,
+        "state_path": str(tmp_path / "sandbox.sqlite3"),
+        "epoch": EPOCH.isoformat(),
+    }
+    values.update(overrides)
+    return SandboxConfig(**values)
+
+
+class SandboxControl:
+    """A running sandbox plus helpers for its /__sandbox__/ control endpoints."""
+
+    def __init__(self, running: RunningSandbox):
+        self.running = running
+        self.url = running.url
+        self.sandbox = running.sandbox
+        self.config = running.sandbox.config
+        self.world = running.sandbox.world
+        self.http = requests.Session()
+
+    def control(self, method: str, path: str, json=None) -> dict:
+        response = self.http.request(method, f"{self.url}/__sandbox__/{path}", json=json, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    def set_clock(self, moment: datetime) -> None:
+        self.control("POST", "clock", {"now": moment.isoformat()})
+
+    def advance(self, seconds: float) -> None:
+        self.control("POST", "clock", {"advance_seconds": seconds})
+
+    def now(self) -> datetime:
+        return self.sandbox.now()
+
+    def fault(self, **rule) -> None:
+        self.control("POST", "faults", rule)
+
+    def requests_made(self, endpoint: str | None = None) -> int:
+        counts = self.control("GET", "requests")["counts"]
+        return sum(c["count"] for c in counts if endpoint in (None, c["endpoint"]))
+
+    def reset(self) -> None:
+        self.control("POST", "reset")
+        self.control("DELETE", "requests")
+
+    def user(self, username: str):
+        return self.world.user_by_username(username)
+
+
+@pytest.fixture(scope="session")
+def _sandbox_server(tmp_path_factory):
+    running = RunningSandbox(sandbox_config(tmp_path_factory.mktemp("sandbox")))
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def sandbox(_sandbox_server) -> SandboxControl:
+    """The session's sandbox, reset, its clock frozen two days after the world's epoch."""
+    control = SandboxControl(_sandbox_server)
+    control.reset()
+    control.set_clock(EPOCH.replace(day=3))
+    return control
