@@ -17,31 +17,32 @@ from django.http import HttpResponse, JsonResponse
 from . import problems
 from .auth import authenticate
 
+# Allowed values, as X's OpenAPI spec (v2.166) lists them.
 TWEET_FIELDS = frozenset(
-    "article attachments author_id card_uri community_id context_annotations conversation_id"
-    " created_at display_text_range edit_controls edit_history_tweet_ids entities geo id"
-    " in_reply_to_user_id lang matched_media_notes media_metadata non_public_metrics"
-    " note_request_suggestions note_tweet organic_metrics paid_partnership possibly_sensitive"
-    " promoted_metrics public_metrics referenced_tweets reply_settings scopes source"
-    " suggested_source_links suggested_source_links_with_counts text withheld".split()
+    """article attachments author_id card_uri community_id context_annotations conversation_id
+    created_at display_text_range edit_controls edit_history_tweet_ids entities geo id
+    in_reply_to_user_id lang matched_media_notes media_metadata non_public_metrics
+    note_request_suggestions note_tweet organic_metrics paid_partnership possibly_sensitive
+    promoted_metrics public_metrics referenced_tweets reply_settings scopes source
+    suggested_source_links suggested_source_links_with_counts text withheld""".split()
 )
 TWEET_EXPANSIONS = frozenset(
-    "article.cover_media article.media_entities attachments.media_keys"
-    " attachments.media_source_tweet attachments.poll_ids author_id edit_history_tweet_ids"
-    " entities.mentions.username geo.place_id in_reply_to_user_id"
-    " entities.note.mentions.username referenced_tweets.id"
-    " referenced_tweets.id.attachments.media_keys referenced_tweets.id.author_id".split()
+    """article.cover_media article.media_entities attachments.media_keys
+    attachments.media_source_tweet attachments.poll_ids author_id edit_history_tweet_ids
+    entities.mentions.username geo.place_id in_reply_to_user_id entities.note.mentions.username
+    referenced_tweets.id referenced_tweets.id.attachments.media_keys
+    referenced_tweets.id.author_id""".split()
 )
 MEDIA_FIELDS = frozenset(
-    "alt_text duration_ms height media_key non_public_metrics organic_metrics"
-    " preview_image_url promoted_metrics public_metrics type url variants width".split()
+    """alt_text duration_ms height media_key non_public_metrics organic_metrics
+    preview_image_url promoted_metrics public_metrics type url variants width""".split()
 )
 USER_FIELDS = frozenset(
-    "affiliation confirmed_email connection_status created_at description entities id"
-    " is_identity_verified location most_recent_tweet_id name parody pinned_tweet_id"
-    " profile_banner_url profile_image_url protected public_metrics receives_your_dm"
-    " subscription subscription_type url username verified verified_followers_count"
-    " verified_type withheld".split()
+    """affiliation confirmed_email connection_status created_at description entities id
+    is_identity_verified location most_recent_tweet_id name parody pinned_tweet_id
+    profile_banner_url profile_image_url protected public_metrics receives_your_dm subscription
+    subscription_type url username verified verified_followers_count verified_type
+    withheld""".split()
 )
 USER_EXPANSIONS = frozenset(["affiliation.user_id", "most_recent_tweet_id", "pinned_tweet_id"])
 POLL_FIELDS = frozenset("duration_minutes end_datetime id options voting_status".split())
@@ -55,16 +56,28 @@ FIELD_PARAMS = {
     "poll.fields": POLL_FIELDS,
     "place.fields": PLACE_FIELDS,
 }
-COMMON_TWEET_PARAMS = ("tweet.fields", "expansions", "media.fields", "poll.fields",
-                       "user.fields", "place.fields")  # fmt: skip
+COMMON_TWEET_PARAMS = (
+    "tweet.fields",
+    "expansions",
+    "media.fields",
+    "poll.fields",
+    "user.fields",
+    "place.fields",
+)
 
 PRIVATE_GROUPS = ("non_public_metrics", "organic_metrics", "promoted_metrics")
+_SPLIT_FIELDS = (
+    "impression_count",
+    "like_count",
+    "reply_count",
+    "retweet_count",
+    "url_link_clicks",
+    "user_profile_clicks",
+)
 PRIVATE_SUBFIELDS = {
     "non_public_metrics": ("impression_count", "url_link_clicks", "user_profile_clicks"),
-    "organic_metrics": ("impression_count", "like_count", "reply_count", "retweet_count",
-                        "url_link_clicks", "user_profile_clicks"),  # fmt: skip
-    "promoted_metrics": ("impression_count", "like_count", "reply_count", "retweet_count",
-                         "url_link_clicks", "user_profile_clicks"),  # fmt: skip
+    "organic_metrics": _SPLIT_FIELDS,
+    "promoted_metrics": _SPLIT_FIELDS,
 }
 PRIVATE_WINDOW = timedelta(days=30)
 TIMELINE_CAP = 3200
@@ -193,7 +206,9 @@ def check_params(request, allowed: tuple[str, ...], expansions: frozenset[str]) 
 def check_id(name: str, value: str) -> str:
     if not ID_RE.match(value):
         raise BadRequest(
-            problems.param_error(name, value, f"The `{name}` query parameter value [{value}] is not valid")
+            problems.param_error(
+                name, value, f"The `{name}` query parameter value [{value}] is not valid"
+            )
         )
     return value
 
@@ -202,7 +217,9 @@ def check_time(name: str, value: str) -> datetime:
     if not TIME_RE.match(value):
         raise BadRequest(
             problems.param_error(
-                name, value, f"Invalid '{name}':'{value}'. '{name}' must be on or after"
+                name,
+                value,
+                f"Invalid '{name}':'{value}'. '{name}' must be on or after"
                 " 2010-11-06T00:00:01Z and must be in the format YYYY-MM-DDTHH:mm:ssZ",
             )
         )
@@ -213,7 +230,9 @@ def check_time(name: str, value: str) -> datetime:
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return (
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    )
 
 
 def may_read_private(caller, tweet, now: datetime) -> bool:
@@ -352,9 +371,7 @@ def tweets_lookup(request, caller):
     ids = raw.split(",")
     if not 1 <= len(ids) <= 100:
         raise BadRequest(
-            problems.param_error(
-                "ids", raw, f"`ids` size [{len(ids)}] is not between 1 and 100"
-            )
+            problems.param_error("ids", raw, f"`ids` size [{len(ids)}] is not between 1 and 100")
         )
     for tweet_id in ids:
         check_id("ids", tweet_id)
@@ -378,7 +395,9 @@ def tweet_lookup(request, caller, tweet_id):
     params = check_params(request, COMMON_TWEET_PARAMS, TWEET_EXPANSIONS)
     if not ID_RE.match(tweet_id):
         raise BadRequest(
-            problems.param_error("id", tweet_id, f"The `id` query parameter value [{tweet_id}] is not valid")
+            problems.param_error(
+                "id", tweet_id, f"The `id` query parameter value [{tweet_id}] is not valid"
+            )
         )
     world, now = request.sandbox.world, request.sandbox.now()
     tweet = world.tweet(tweet_id, now)
@@ -436,22 +455,32 @@ def decode_token(token: str) -> tuple[str, str]:
     except (ValueError, UnicodeDecodeError):
         raise BadRequest(
             problems.param_error(
-                "pagination_token", token, f"The `pagination_token` query parameter value [{token}] is not valid"
+                "pagination_token",
+                token,
+                f"The `pagination_token` query parameter value [{token}] is not valid",
             )
         ) from None
     if kind not in ("next", "prev") or not ID_RE.match(tweet_id):
         raise BadRequest(
             problems.param_error(
-                "pagination_token", token, f"The `pagination_token` query parameter value [{token}] is not valid"
+                "pagination_token",
+                token,
+                f"The `pagination_token` query parameter value [{token}] is not valid",
             )
         )
     return kind, tweet_id
 
 
 TIMELINE_PARAMS = (
-    "since_id", "until_id", "max_results", "pagination_token", "exclude", "start_time",
-    "end_time", *COMMON_TWEET_PARAMS,
-)  # fmt: skip
+    "since_id",
+    "until_id",
+    "max_results",
+    "pagination_token",
+    "exclude",
+    "start_time",
+    "end_time",
+    *COMMON_TWEET_PARAMS,
+)
 
 
 @x_endpoint("users_tweets")
@@ -466,7 +495,8 @@ def users_tweets(request, caller, user_id):
         if not value.isdigit() or not 5 <= int(value) <= 100:
             raise BadRequest(
                 problems.param_error(
-                    "max_results", value,
+                    "max_results",
+                    value,
                     f"The `max_results` query parameter value [{value}] is not between 5 and 100",
                 )
             )
@@ -481,14 +511,16 @@ def users_tweets(request, caller, user_id):
         value = sorted(bad)[0]
         raise BadRequest(
             problems.param_error(
-                "exclude", value,
+                "exclude",
+                value,
                 f"The `exclude` query parameter value [{value}] is not one of [replies,retweets]",
             )
         )
     if start and end and start >= end:
         raise BadRequest(
             problems.param_error(
-                "start_time", get["start_time"],
+                "start_time",
+                get["start_time"],
                 "The `start_time` query parameter value must be before the `end_time`",
             )
         )

@@ -11,8 +11,13 @@ from functools import wraps
 from django.http import JsonResponse
 
 FAULT_KINDS = {
-    "server_error", "slow", "malformed_json", "rate_limit", "usage_capped", "client_forbidden",
-}  # fmt: skip
+    "server_error",
+    "slow",
+    "malformed_json",
+    "rate_limit",
+    "usage_capped",
+    "client_forbidden",
+}
 
 
 def control(view):

@@ -22,6 +22,8 @@ from oauthlib.oauth1 import (
 from oauthlib.oauth1.rfc5849 import errors
 
 REQUEST_TOKEN_LIFETIME = 15 * 60
+# What oauthlib raises on a malformed or incomplete request (a bad header raises ValueError).
+BAD_REQUEST = (errors.OAuth1Error, ValueError, NotImplementedError)
 _TOKEN_ALPHABET = string.ascii_letters + string.digits
 
 
@@ -188,7 +190,7 @@ class OAuth1Server:
         """The oauth_callback a request carries (to refuse unregistered ones as X does)."""
         try:
             request = self.request_token_endpoint._create_request(uri, method, body, headers)
-        except errors.OAuth1Error:
+        except BAD_REQUEST:
             return None
         return request.redirect_uri
 
@@ -197,7 +199,7 @@ class OAuth1Server:
         try:
             request = self.request_token_endpoint._create_request(uri, method, body, headers)
             valid, request = self.request_token_endpoint.validate_request_token_request(request)
-        except (errors.OAuth1Error, NotImplementedError):
+        except BAD_REQUEST:
             return 401, ""
         if not valid or not self._record_nonce(request, None):
             return 401, ""
@@ -209,7 +211,7 @@ class OAuth1Server:
         try:
             request = self.access_token_endpoint._create_request(uri, method, body, headers)
             valid, request = self.access_token_endpoint.validate_access_token_request(request)
-        except errors.OAuth1Error:
+        except BAD_REQUEST:
             return 401, ""
         if not valid or not self._record_nonce(request, request.resource_owner_key):
             return 401, ""
@@ -231,7 +233,7 @@ class OAuth1Server:
             valid, request = self.resource_endpoint.validate_protected_resource_request(
                 uri, method, body, headers
             )
-        except errors.OAuth1Error:
+        except BAD_REQUEST:
             return None
         if not valid or not self._record_nonce(request, request.resource_owner_key):
             return None

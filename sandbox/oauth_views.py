@@ -21,10 +21,10 @@ from .auth import oauth_parts
 from .oauth1 import random_token
 
 OAUTH2_SCOPES = frozenset(
-    "tweet.read tweet.write tweet.moderate.write users.email users.read follows.read"
-    " follows.write offline.access space.read mute.read mute.write like.read like.write"
-    " list.read list.write block.read block.write bookmark.read bookmark.write"
-    " media.write dm.read dm.write".split()
+    """tweet.read tweet.write tweet.moderate.write users.email users.read follows.read
+    follows.write offline.access space.read mute.read mute.write like.read like.write list.read
+    list.write block.read block.write bookmark.read bookmark.write media.write dm.read
+    dm.write""".split()
 )
 SESSION_COOKIE = "sandbox_session"
 
@@ -80,9 +80,7 @@ def approval_page(request, *, flow: str, hidden: dict, app_name: str, scopes=())
 def approval_decision(request, flow: str, hidden_names: tuple[str, ...]):
     """Check a posted approval form; (hidden values, chosen user or None on cancel)."""
     hidden = {name: request.POST.get(name, "") for name in hidden_names}
-    expected = form_token(
-        request.sandbox, flow, *(f"{k}={v}" for k, v in sorted(hidden.items()))
-    )
+    expected = form_token(request.sandbox, flow, *(f"{k}={v}" for k, v in sorted(hidden.items())))
     if not hmac.compare_digest(expected, request.POST.get("form_token", "")):
         return hidden, None, "This authorization page has expired. Start again from the app."
     if request.POST.get("decision") != "approve":
@@ -163,9 +161,14 @@ def approve_oauth1(request, row, user_id: str):
 # --- OAuth 2.0 ------------------------------------------------------------------------
 
 OAUTH2_AUTHORIZE_PARAMS = (
-    "response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge",
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "code_challenge",
     "code_challenge_method",
-)  # fmt: skip
+)
 
 
 @require_http_methods(["GET", "POST"])
@@ -179,7 +182,9 @@ def oauth2_authorize(request):
             return error_page(request, error)
         if user is None:
             return HttpResponseRedirect(
-                with_query(params["redirect_uri"], {"error": "access_denied", "state": params["state"]})
+                with_query(
+                    params["redirect_uri"], {"error": "access_denied", "state": params["state"]}
+                )
             )
         code = secrets.token_urlsafe(48)
         sandbox.store.save_code(
@@ -255,7 +260,9 @@ def client_credentials(request):
             )
         return client_id, None
     if request.POST.get("client_id") != config.client_id:
-        return None, problems.oauth2_error("invalid_request", "Missing required parameter [client_id].")
+        return None, problems.oauth2_error(
+            "invalid_request", "Missing required parameter [client_id]."
+        )
     return config.client_id, None
 
 
@@ -271,7 +278,12 @@ def issue_tokens(sandbox, client_id: str, user_id: str, scope: str) -> JsonRespo
     access = secrets.token_urlsafe(60)
     refresh = secrets.token_urlsafe(60) if "offline.access" in scope.split() else None
     sandbox.store.save_oauth2_token(
-        access, refresh, client_id, user_id, scope, sandbox.now_epoch() + config.access_token_lifetime
+        access,
+        refresh,
+        client_id,
+        user_id,
+        scope,
+        sandbox.now_epoch() + config.access_token_lifetime,
     )
     body = {
         "token_type": "bearer",
@@ -295,7 +307,9 @@ def oauth2_token(request):
     if grant == "authorization_code":
         for name in ("code", "redirect_uri", "code_verifier"):
             if not request.POST.get(name):
-                return problems.oauth2_error("invalid_request", f"Missing required parameter [{name}].")
+                return problems.oauth2_error(
+                    "invalid_request", f"Missing required parameter [{name}]."
+                )
         row = sandbox.store.spend_code(request.POST["code"])
         if (
             row is None

@@ -55,8 +55,12 @@ def client_forbidden():
 
 def too_many_requests():
     return problem_response(
-        {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank",
-         "status": 429},
+        {
+            "title": "Too Many Requests",
+            "detail": "Too Many Requests",
+            "type": "about:blank",
+            "status": 429,
+        },
         429,
     )
 
@@ -94,8 +98,12 @@ def param_error(name: str, value, message: str) -> dict:
 
 def not_found_route():
     return problem_response(
-        {"title": "Not Found Error", "detail": "Sorry, that page does not exist.",
-         "type": "about:blank", "status": 404},
+        {
+            "title": "Not Found Error",
+            "detail": "Sorry, that page does not exist.",
+            "type": "about:blank",
+            "status": 404,
+        },
         404,
     )
 

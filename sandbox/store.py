@@ -173,7 +173,8 @@ class Store:
     def save_oauth1_token(self, token, secret, client_key, user_id) -> None:
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO oauth1_tokens (token, secret, client_key, user_id) VALUES (?, ?, ?, ?)",
+                "INSERT INTO oauth1_tokens (token, secret, client_key, user_id)"
+                " VALUES (?, ?, ?, ?)",
                 (token, secret, client_key, user_id),
             )
 
@@ -294,7 +295,9 @@ class Store:
                         )
                         n += cur.rowcount
                 else:
-                    cur = db.execute(f"UPDATE {table} SET revoked = 1 WHERE user_id = ?", (user_id,))
+                    cur = db.execute(
+                        f"UPDATE {table} SET revoked = 1 WHERE user_id = ?", (user_id,)
+                    )
                     n += cur.rowcount
             if user_id is not None:
                 db.execute("DELETE FROM grants WHERE user_id = ?", (user_id,))
@@ -302,7 +305,9 @@ class Store:
 
     # --- rate limits ----------------------------------------------------------------
 
-    def take_rate_limit(self, bucket: str, limit: int, window: int, now: float) -> tuple[int, int, bool]:
+    def take_rate_limit(
+        self, bucket: str, limit: int, window: int, now: float
+    ) -> tuple[int, int, bool]:
         """Count one request against a 15-minute bucket.
 
         Returns (remaining, reset_epoch, allowed). The window starts at the bucket's first

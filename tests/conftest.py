@@ -46,7 +46,9 @@ class SandboxControl:
         self.http = requests.Session()
 
     def control(self, method: str, path: str, json=None) -> dict:
-        response = self.http.request(method, f"{self.url}/__sandbox__/{path}", json=json, timeout=10)
+        response = self.http.request(
+            method, f"{self.url}/__sandbox__/{path}", json=json, timeout=10
+        )
         response.raise_for_status()
         return response.json()
 

@@ -16,9 +16,7 @@ PRIVATE = "public_metrics,non_public_metrics,organic_metrics,created_at"
 
 def own_recent_tweet(sandbox, username):
     user = sandbox.user(username)
-    return next(
-        t for t in sandbox.world.timeline(user.id, sandbox.now()) if t.kind == "original"
-    )
+    return next(t for t in sandbox.world.timeline(user.id, sandbox.now()) if t.kind == "original")
 
 
 def test_requests_oauthlib_flow_reads_own_private_metrics(sandbox):
@@ -125,8 +123,11 @@ def test_replayed_nonce_is_refused(sandbox):
     assert first.status_code == 200
     assert replay.status_code == 401
     assert replay.json() == {
-        "title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized",
-    }  # fmt: skip
+        "title": "Unauthorized",
+        "type": "about:blank",
+        "status": 401,
+        "detail": "Unauthorized",
+    }
 
 
 def test_stale_timestamp_is_refused(sandbox):

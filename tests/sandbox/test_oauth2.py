@@ -11,7 +11,10 @@ from tests.conftest import CALLBACK2, sandbox_config
 
 from .flows import SCOPES, bearer, oauth2_authorize, oauth2_link, pkce_pair, query_of
 
-INVALID_TOKEN = {"error": "invalid_request", "error_description": "Value passed for the token was invalid."}
+INVALID_TOKEN = {
+    "error": "invalid_request",
+    "error_description": "Value passed for the token was invalid.",
+}
 
 
 def token_request(sandbox, data, auth=None):
@@ -38,7 +41,9 @@ def test_pkce_flow_reads_own_private_metrics(sandbox):
     assert token["refresh_token"]
 
     user = sandbox.user("sandbox_demo")
-    me = requests.get(f"{sandbox.url}/2/users/me", headers=bearer(token["access_token"]), timeout=10)
+    me = requests.get(
+        f"{sandbox.url}/2/users/me", headers=bearer(token["access_token"]), timeout=10
+    )
     assert me.json()["data"]["username"] == "sandbox_demo"
 
     tweet = sandbox.world.timeline(user.id, sandbox.now())[0]
@@ -54,7 +59,7 @@ def test_pkce_flow_reads_own_private_metrics(sandbox):
 
 
 def test_cancel_redirects_with_access_denied_and_state(sandbox):
-    session, _verifier, callback = oauth2_authorize(sandbox, None, approve=False)
+    _session, _verifier, callback = oauth2_authorize(sandbox, None, approve=False)
     params = query_of(callback)
     assert params == {"error": "access_denied", "state": params["state"]}
     assert params["state"]
@@ -104,7 +109,9 @@ def test_confidential_client_must_use_basic_auth(sandbox):
 
 
 def test_unregistered_redirect_uri_shows_error_page(sandbox):
-    session = OAuth2Session(sandbox.config.client_id, redirect_uri="http://evil.example/cb", scope=SCOPES)
+    session = OAuth2Session(
+        sandbox.config.client_id, redirect_uri="http://evil.example/cb", scope=SCOPES
+    )
     _verifier, challenge = pkce_pair()
     url, _ = session.authorization_url(
         f"{sandbox.url}/i/oauth2/authorize", code_challenge=challenge, code_challenge_method="S256"
@@ -118,7 +125,7 @@ def test_unregistered_redirect_uri_shows_error_page(sandbox):
 
 def test_missing_pkce_challenge_is_refused(sandbox):
     session = OAuth2Session(sandbox.config.client_id, redirect_uri=CALLBACK2, scope=SCOPES)
-    url, state = session.authorization_url(f"{sandbox.url}/i/oauth2/authorize")
+    url, _state = session.authorization_url(f"{sandbox.url}/i/oauth2/authorize")
     page = requests.get(url, timeout=10, allow_redirects=False)
     assert page.status_code == 302
     assert query_of(page.headers["Location"])["error"] == "invalid_request"
@@ -140,7 +147,9 @@ def test_refresh_rotates_and_the_old_refresh_token_dies(sandbox):
 
     me = f"{sandbox.url}/2/users/me"
     assert requests.get(me, headers=bearer(first["access_token"]), timeout=10).status_code == 401
-    assert requests.get(me, headers=bearer(refreshed["access_token"]), timeout=10).status_code == 200
+    assert (
+        requests.get(me, headers=bearer(refreshed["access_token"]), timeout=10).status_code == 200
+    )
 
 
 def test_requests_oauthlib_refresh_works(sandbox):
@@ -184,7 +193,9 @@ def test_revoke(sandbox):
         timeout=10,
     )
     assert answer.json() == {"revoked": True}
-    me = requests.get(f"{sandbox.url}/2/users/me", headers=bearer(token["access_token"]), timeout=10)
+    me = requests.get(
+        f"{sandbox.url}/2/users/me", headers=bearer(token["access_token"]), timeout=10
+    )
     assert me.status_code == 401
 
 
@@ -206,5 +217,7 @@ def test_public_client_sends_client_id_in_body(public_client_sandbox):
         code_verifier=verifier,
         include_client_id=True,
     )
-    me = requests.get(f"{sandbox.url}/2/users/me", headers=bearer(token["access_token"]), timeout=10)
+    me = requests.get(
+        f"{sandbox.url}/2/users/me", headers=bearer(token["access_token"]), timeout=10
+    )
     assert me.json()["data"]["username"] == "sandbox_newcomer"

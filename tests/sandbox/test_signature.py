@@ -70,8 +70,9 @@ def authorization(**params) -> str:
     return "OAuth " + ", ".join(f'{k}="{quote(v, safe="")}"' for k, v in values.items())
 
 
-def send(running, *, host="api.twitter.com", method="POST", path=PATH, query=QUERY, body=BODY,
-         **oauth):  # fmt: skip
+def send(
+    running, *, host="api.twitter.com", method="POST", path=PATH, query=QUERY, body=BODY, **oauth
+):
     """Send the example as a client of `https://<host>` behind a proxy would."""
     return requests.request(
         method,
