@@ -1,10 +1,11 @@
 """Fixtures shared by every test: a live X API sandbox on a free port."""
 
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+import time_machine
 
 from sandbox.config import SandboxConfig
 from sandbox.server import RunningSandbox
@@ -90,3 +91,68 @@ def sandbox(_sandbox_server) -> SandboxControl:
     control.reset()
     control.set_clock(EPOCH.replace(day=3))
     return control
+
+
+# --- The product against a live sandbox ---------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _product_sandbox(live_server, tmp_path_factory):
+    """A sandbox whose registered callbacks are the live server's, for linking tests."""
+    callbacks = [
+        f"{live_server.url}/accounts/link/oauth1/callback/",
+        f"{live_server.url}/accounts/link/oauth2/callback/",
+    ]
+    running = RunningSandbox(
+        sandbox_config(tmp_path_factory.mktemp("product-sandbox"), callbacks=callbacks)
+    )
+    yield running
+    running.stop()
+
+
+class Clock:
+    """The product's clock (time-machine) and the sandbox's, moved together."""
+
+    def __init__(self, control: SandboxControl, start: datetime):
+        self.control = control
+        self._traveller = time_machine.travel(start, tick=False)
+        self._shift = self._traveller.start()
+        control.set_clock(start)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def move_to(self, moment: datetime) -> None:
+        self._shift.move_to(moment)
+        self.control.set_clock(moment)
+
+    def advance(self, seconds: float) -> None:
+        self.move_to(self.now() + timedelta(seconds=seconds))
+
+    def stop(self) -> None:
+        self._traveller.stop()
+
+
+@pytest.fixture
+def x_api(_product_sandbox, settings):
+    """The product pointed at a live, reset sandbox (its credentials, its URLs)."""
+    control = SandboxControl(_product_sandbox)
+    control.reset()
+    config = control.config
+    settings.X_SANDBOX = True
+    settings.X_API_URL = control.url
+    settings.X_WEB_URL = control.url
+    settings.X_CONSUMER_KEY = config.consumer_key
+    settings.X_CONSUMER_SECRET = config.consumer_secret
+    settings.X_CLIENT_ID = config.client_id
+    settings.X_CLIENT_SECRET = config.client_secret
+    return control
+
+
+@pytest.fixture
+def clock(x_api):
+    """Product and sandbox frozen at the same instant, two days after the world's epoch."""
+    frozen = Clock(x_api, EPOCH + timedelta(days=2))
+    yield frozen
+    frozen.stop()
+    x_api.control("POST", "clock", {"real": True})
