@@ -313,6 +313,8 @@ def tweets_payload(request, caller, tweets, params, parameter: str) -> tuple[lis
     for tweet in tweets:
         private_ok = may_read_private(caller, tweet, now)
         if private_requested and not private_ok:
+            # Observable, so tests can show a client never asks for what X would refuse.
+            sandbox.store.count_request("private_fields_refused", caller.bucket)
             errors.extend(
                 problems.field_not_authorized(tweet.id, f"{group}.{sub}", parameter)
                 for group in private_requested

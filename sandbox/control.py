@@ -107,7 +107,10 @@ def faults(request, payload):
 
 @control
 def requests_made(request, payload):
-    """GET: requests per endpoint and caller since the last reset; DELETE resets."""
+    """GET: requests per endpoint and caller since the last reset; DELETE resets.
+
+    Besides the v2 endpoints, "oauth2_token" counts token grants (caller "<grant>:<client>")
+    and "private_fields_refused" counts Tweets refused private metrics (per-field errors)."""
     store = request.sandbox.store
     if request.method == "DELETE":
         store.clear("request_counts")

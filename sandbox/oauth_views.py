@@ -304,6 +304,7 @@ def oauth2_token(request):
     if error:
         return error
     grant = request.POST.get("grant_type")
+    sandbox.store.count_request("oauth2_token", f"{grant}:{client_id}")
     if grant == "authorization_code":
         for name in ("code", "redirect_uri", "code_verifier"):
             if not request.POST.get(name):

@@ -344,12 +344,12 @@ class Store:
 
     # --- request counts (what tests assert "requests per poll" with) ----------------
 
-    def count_request(self, endpoint: str, caller: str) -> None:
+    def count_request(self, endpoint: str, caller: str, amount: int = 1) -> None:
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO request_counts VALUES (?, ?, 1)"
-                " ON CONFLICT (endpoint, caller) DO UPDATE SET count = count + 1",
-                (endpoint, caller),
+                "INSERT INTO request_counts VALUES (?, ?, ?)"
+                " ON CONFLICT (endpoint, caller) DO UPDATE SET count = count + excluded.count",
+                (endpoint, caller, amount),
             )
 
     def request_counts(self) -> list[dict]:

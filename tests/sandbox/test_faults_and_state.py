@@ -92,7 +92,13 @@ def test_requests_are_counted_per_endpoint_and_caller(sandbox, demo_token):
     assert sandbox.requests_made("tweets_lookup") == 3
     assert sandbox.requests_made("users_me") == 1
     counts = sandbox.control("GET", "requests")["counts"]
-    assert {c["caller"] for c in counts} == {f"user:{sandbox.user('sandbox_demo').id}"}
+    callers = {c["endpoint"]: c["caller"] for c in counts}
+    demo = f"user:{sandbox.user('sandbox_demo').id}"
+    assert callers == {
+        "tweets_lookup": demo,
+        "users_me": demo,
+        "oauth2_token": f"authorization_code:{sandbox.config.client_id}",
+    }
     sandbox.control("DELETE", "requests")
     assert sandbox.requests_made() == 0
 
