@@ -6,6 +6,7 @@ standing in for X whenever no X credentials are configured. `.env.example` lists
 variable with a comment; DESIGN.md section 3 is the contract.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -67,6 +68,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.x_mode",
             ],
         },
     },
@@ -92,6 +94,10 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "accounts:list"
+LOGOUT_REDIRECT_URL = "login"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -226,5 +232,62 @@ LOGGING = {
         # oauthlib logs signature material at DEBUG; never let it through.
         "oauthlib": {"level": "WARNING"},
         "requests_oauthlib": {"level": "WARNING"},
+    },
+}
+
+# --- Shared cache: rate-limit budgets live here so every worker respects them together ---
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
+# --- Polling (tweets/polling.py, DESIGN.md section 5) ---------------------------------
+
+
+def _duration(text: str) -> timedelta:
+    """'90s', '5m', '6h', '30d' -> timedelta; anything else fails loudly."""
+    units = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+    number, unit = text.strip()[:-1], text.strip()[-1:]
+    if unit not in units or not number.isdigit():
+        raise ImproperlyConfigured(f"Bad duration {text!r}: use e.g. 90s, 5m, 6h, 30d.")
+    return timedelta(**{units[unit]: int(number)})
+
+
+# Young Tweets often, older ones rarely: "age limit:interval" pairs, youngest first.
+POLL_SCHEDULE = [
+    (_duration(age), _duration(every))
+    for age, every in (
+        pair.split(":") for pair in env.list("POLL_SCHEDULE", default=["6h:5m", "7d:1h", "30d:6h"])
+    )
+]
+# The last private snapshot is taken within this window before day 30.
+POLL_FINAL_SNAPSHOT_WINDOW = _duration(env.str("POLL_FINAL_SNAPSHOT_WINDOW", default="2h"))
+# After day 30: public metrics only, daily, until this age.
+POLL_PUBLIC_INTERVAL = _duration(env.str("POLL_PUBLIC_INTERVAL", default="1d"))
+POLL_HORIZON = _duration(env.str("POLL_HORIZON", default="90d"))
+# How often beat looks for due accounts, and how long a claim holds before it lapses.
+POLL_TICK_SECONDS = env.int("POLL_TICK_SECONDS", default=60)
+POLL_CLAIM_LEASE = _duration(env.str("POLL_CLAIM_LEASE", default="15m"))
+
+X_HTTP_TIMEOUT = (
+    env.float("X_CONNECT_TIMEOUT", default=5.0),
+    env.float("X_READ_TIMEOUT", default=30.0),
+)
+X_RETRY_ATTEMPTS = env.int("X_RETRY_ATTEMPTS", default=3)
+X_RETRY_BACKOFF = env.float("X_RETRY_BACKOFF", default=1.0)
+
+CELERY_BEAT_SCHEDULE = {
+    "poll-tick": {
+        "task": "tweets.tasks.tick",
+        "schedule": POLL_TICK_SECONDS,
+        # A tick nobody ran in time is worthless: the next one claims the same accounts.
+        "options": {"expires": max(POLL_TICK_SECONDS - 5, 1)},
     },
 }

@@ -178,9 +178,16 @@ class VideoSample(models.Model):
 
 
 ROLLUP_METRICS = (
-    "impressions", "likes", "retweets", "replies", "quotes", "bookmarks", "url_clicks",
-    "profile_clicks", "video_views",
-)  # fmt: skip
+    "impressions",
+    "likes",
+    "retweets",
+    "replies",
+    "quotes",
+    "bookmarks",
+    "url_clicks",
+    "profile_clicks",
+    "video_views",
+)
 
 
 class RollupBase(models.Model):

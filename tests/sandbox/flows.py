@@ -9,7 +9,6 @@ from urllib.parse import parse_qs, urlsplit
 from requests_oauthlib import OAuth1Session, OAuth2Session
 
 from sandbox.consent import answer_consent
-from tests.conftest import CALLBACK, CALLBACK2
 
 SCOPES = ["tweet.read", "users.read", "offline.access"]
 
@@ -20,7 +19,8 @@ def oauth1_session(sandbox, token=None, secret=None) -> OAuth1Session:
         client_secret=sandbox.config.consumer_secret,
         resource_owner_key=token,
         resource_owner_secret=secret,
-        callback_uri=CALLBACK if token is None else None,
+        # The sandbox's first registered callback is the OAuth 1.0a one, the second OAuth 2.0.
+        callback_uri=sandbox.config.callbacks[0] if token is None else None,
     )
 
 
@@ -47,7 +47,8 @@ def pkce_pair() -> tuple[str, str]:
 
 def oauth2_authorize(sandbox, username: str | None, *, approve=True, scope=SCOPES):
     """Run the consent step; returns (session, verifier, callback URL)."""
-    session = OAuth2Session(sandbox.config.client_id, redirect_uri=CALLBACK2, scope=scope)
+    redirect_uri = sandbox.config.callbacks[1]
+    session = OAuth2Session(sandbox.config.client_id, redirect_uri=redirect_uri, scope=scope)
     verifier, challenge = pkce_pair()
     url, _state = session.authorization_url(
         f"{sandbox.url}/i/oauth2/authorize",

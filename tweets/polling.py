@@ -1,0 +1,550 @@
+"""One poll of one linked account (DESIGN.md section 5).
+
+A poll fetches everything first, then writes everything in one transaction, so a poll
+that fails half-way (malformed answer, 429, 401) stores nothing but its PollRun:
+
+1. discovery: the timeline with `since_id` (on the first poll, every Tweet of the last 30
+   days), requested with the metric groups so new Tweets need no second request;
+2. lookups of the Tweets due by age (tweets/schedule.py) in batches of 100 ids;
+3. one promoted batch, only for accounts that have promoted Tweets (promoted_metrics must
+   be asked for alone: X drops never-promoted Tweets from such answers).
+
+Requests per poll: 1 + ceil(due / 100), plus the promoted batch where it can pay off.
+Public-only polling of Tweets 30 to 90 days old happens in a separate daily sweep with its
+own PollRun, so no private group is ever requested for a Tweet older than 30 days.
+"""
+
+import logging
+import math
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import XAccount
+from accounts.tokens import client_for
+
+from .models import (
+    ROLLUP_METRICS,
+    SPLIT_METRICS,
+    TOTAL_ONLY_METRICS,
+    TWEET_SAMPLE_FIELDS,
+    VIDEO_METRICS,
+    VIDEO_SAMPLE_FIELDS,
+    DailyRollup,
+    HourlyRollup,
+    Media,
+    PollRun,
+    Tweet,
+    TweetSample,
+    VideoSample,
+)
+from .schedule import PRIVATE_WINDOW, Schedule
+from .xapi import BadResponse, RateLimited, ServerError, Unauthorized, XAPIError, XClient
+
+logger = logging.getLogger(__name__)
+
+BATCH = 100
+PRIVATE_FIELDS = (
+    "created_at",
+    "attachments",
+    "referenced_tweets",
+    "public_metrics",
+    "non_public_metrics",
+    "organic_metrics",
+)
+PUBLIC_FIELDS = ("created_at", "attachments", "referenced_tweets", "public_metrics")
+MEDIA_EXPANSION = ("attachments.media_keys",)
+PRIVATE_MEDIA_FIELDS = (
+    "type",
+    "duration_ms",
+    "public_metrics",
+    "non_public_metrics",
+    "organic_metrics",
+    "promoted_metrics",
+)
+PUBLIC_MEDIA_FIELDS = ("type", "duration_ms", "public_metrics")
+RATE_LIMIT_JITTER = 30  # seconds added to X's reset time, so workers do not stampede
+
+
+@dataclass
+class Fetched:
+    """Everything one poll read from X, before anything is written."""
+
+    tweets: dict[str, dict] = field(default_factory=dict)  # id -> Tweet object
+    media: dict[str, dict] = field(default_factory=dict)  # media_key -> media object
+    promoted: dict[str, dict] = field(default_factory=dict)  # id -> promoted_metrics
+    promoted_checked: set[str] = field(default_factory=set)  # ids asked for promoted metrics
+    private: bool = True  # whether private groups were requested
+
+    def add(self, page, *, private: bool) -> None:
+        for tweet in page.data:
+            if not isinstance(tweet, dict) or "id" not in tweet:
+                raise BadResponse("a Tweet object without an id")
+            self.tweets[tweet["id"]] = tweet
+        for media in page.media:
+            if isinstance(media, dict) and "media_key" in media:
+                self.media[media["media_key"]] = media
+
+
+def _chunks(items: list, size: int = BATCH):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _instant(now: datetime) -> datetime:
+    """Samples of one poll share one instant, to the second (replays collide on it)."""
+    return now.replace(microsecond=0)
+
+
+# --- fetching --------------------------------------------------------------------------
+
+
+def discover(client: XClient, account: XAccount, fetched: Fetched, now: datetime) -> None:
+    """New Tweets from the timeline, with their metrics (every page until next_token ends)."""
+    params = {
+        "tweet_fields": PRIVATE_FIELDS,
+        "expansions": MEDIA_EXPANSION,
+        "media_fields": PRIVATE_MEDIA_FIELDS,
+        "max_results": BATCH,
+    }
+    if account.newest_tweet_id:
+        params["since_id"] = str(account.newest_tweet_id)
+    else:
+        params["start_time"] = now - PRIVATE_WINDOW + timedelta(minutes=1)
+    for page in client.iter_user_tweets(account.x_user_id, **params):
+        fetched.add(page, private=True)
+
+
+def lookup(client: XClient, ids: list[str], fetched: Fetched, *, private: bool) -> None:
+    for batch in _chunks(ids):
+        page = client.tweets(
+            batch,
+            tweet_fields=PRIVATE_FIELDS if private else PUBLIC_FIELDS,
+            expansions=MEDIA_EXPANSION,
+            media_fields=PRIVATE_MEDIA_FIELDS if private else PUBLIC_MEDIA_FIELDS,
+        )
+        fetched.add(page, private=private)
+
+
+def lookup_promoted(client: XClient, ids: list[str], fetched: Fetched) -> None:
+    """Ask for promoted_metrics alone; the Tweets that come back are the promoted ones."""
+    for batch in _chunks(ids):
+        page = client.tweets(batch, tweet_fields=("promoted_metrics",))
+        fetched.promoted_checked.update(batch)
+        for tweet in page.data:
+            if isinstance(tweet.get("promoted_metrics"), dict):
+                fetched.promoted[tweet["id"]] = tweet["promoted_metrics"]
+
+
+def promoted_candidates(account, existing: dict[int, Tweet], due: list[str], fetched) -> list:
+    """The one promoted batch: due Tweets known to be promoted, then new Tweets.
+
+    Only for accounts that have promoted Tweets; the first poll checks every Tweet found.
+    """
+    new = [tid for tid in fetched.tweets if int(tid) not in existing]
+    if account.newest_tweet_id is None:
+        return new
+    if not account.has_promoted:
+        return []
+    known = [tid for tid in due if existing[int(tid)].promoted]
+    known += [tid for tid in fetched.tweets if int(tid) in existing and existing[int(tid)].promoted]
+    return list(dict.fromkeys(known + new))[:BATCH]
+
+
+# --- building samples ------------------------------------------------------------------
+
+
+def _group(tweet: dict, name: str) -> dict:
+    value = tweet.get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def _count(group: dict, name: str) -> int | None:
+    value = group.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise BadResponse(f"{name} is not a count: {value!r}")
+    return value
+
+
+def tweet_sample_values(tweet: dict, promoted: dict | None) -> dict:
+    """A TweetSample's metric columns from an X Tweet object (NULL where X gave nothing)."""
+    public = _group(tweet, "public_metrics")
+    private = _group(tweet, "non_public_metrics")
+    organic = _group(tweet, "organic_metrics")
+    values = {}
+    for name, wire in SPLIT_METRICS:
+        # The click counts exist only in the private groups.
+        values[name] = _count(public if wire in public else private, wire)
+        values[f"organic_{name}"] = _count(organic, wire)
+        values[f"promoted_{name}"] = _count(promoted or {}, wire)
+    for name, wire in TOTAL_ONLY_METRICS:
+        values[name] = _count(public, wire)
+    return values
+
+
+def video_sample_values(media: dict) -> dict | None:
+    if media.get("type") != "video":
+        return None
+    public = _group(media, "public_metrics")
+    totals = _group(media, "non_public_metrics")
+    values = {}
+    for context, group in (
+        ("", {**totals, **public}),
+        ("organic_", _group(media, "organic_metrics")),
+        ("promoted_", _group(media, "promoted_metrics")),
+    ):
+        for name, wire in VIDEO_METRICS:
+            values[f"{context}{name}"] = _count(group, wire)
+    return values if any(v is not None for v in values.values()) else None
+
+
+def _kind(tweet: dict) -> str:
+    kinds = {
+        ref.get("type") for ref in tweet.get("referenced_tweets") or [] if isinstance(ref, dict)
+    }
+    if "retweeted" in kinds:
+        return Tweet.Kind.RETWEET
+    if "replied_to" in kinds:
+        return Tweet.Kind.REPLY
+    if "quoted" in kinds:
+        return Tweet.Kind.QUOTE
+    return Tweet.Kind.ORIGINAL
+
+
+def _created_at(tweet: dict) -> datetime:
+    try:
+        return datetime.fromisoformat(tweet["created_at"].replace("Z", "+00:00"))
+    except (KeyError, AttributeError, ValueError) as exc:
+        raise BadResponse(f"Tweet {tweet.get('id')} has no valid created_at") from exc
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+def _bucket(moment: datetime, size: str) -> datetime:
+    hour = moment.replace(minute=0, second=0, microsecond=0)
+    return hour if size == "hour" else hour.replace(hour=0)
+
+
+class Rollups:
+    """Gains per (account, bucket, context), summed in memory, then upserted in one go."""
+
+    def __init__(self, account_id: int):
+        self.account_id = account_id
+        self.gains: dict[tuple[str, datetime, str], dict[str, int]] = {}
+
+    def add(self, moment: datetime, context: str, deltas: dict[str, int]) -> None:
+        for size in ("hour", "day"):
+            row = self.gains.setdefault((size, _bucket(moment, size), context), {})
+            for name, delta in deltas.items():
+                row[name] = row.get(name, 0) + delta
+
+    def write(self) -> None:
+        columns = ", ".join(ROLLUP_METRICS)
+        updates = ", ".join(f"{m} = {{table}}.{m} + EXCLUDED.{m}" for m in ROLLUP_METRICS)
+        placeholders = ", ".join(["%s"] * (3 + len(ROLLUP_METRICS)))
+        with connection.cursor() as cursor:
+            for size, model in (("hour", HourlyRollup), ("day", DailyRollup)):
+                table = model._meta.db_table
+                rows = [
+                    (self.account_id, bucket, context, *(g.get(m, 0) for m in ROLLUP_METRICS))
+                    for (s, bucket, context), g in self.gains.items()
+                    if s == size and any(g.values())
+                ]
+                if not rows:
+                    continue
+                # An upsert that adds: Django's update_conflicts can only overwrite.
+                cursor.executemany(
+                    f"INSERT INTO {table} (account_id, bucket, context, {columns})"
+                    f" VALUES ({placeholders})"
+                    f" ON CONFLICT (account_id, context, bucket)"
+                    f" DO UPDATE SET {updates.format(table=table)}",
+                    rows,
+                )
+
+
+def _deltas(new: dict, old: dict | None, pairs: list[tuple[str, str]]) -> dict[str, int]:
+    """Gains per rollup metric between two samples (a NULL on either side gains nothing)."""
+    out = {}
+    for rollup_name, column in pairs:
+        now_value = new.get(column)
+        before = old.get(column) if old is not None else 0
+        if now_value is not None and before is not None:
+            out[rollup_name] = now_value - before
+    return out
+
+
+TWEET_ROLLUP_COLUMNS = {
+    "total": [(m, m) for m in ROLLUP_METRICS if m != "video_views"],
+    "organic": [(name, f"organic_{name}") for name, _ in SPLIT_METRICS],
+    "promoted": [(name, f"promoted_{name}") for name, _ in SPLIT_METRICS],
+}
+VIDEO_ROLLUP_COLUMNS = {
+    "total": [("video_views", "views")],
+    "organic": [("video_views", "organic_views")],
+    "promoted": [("video_views", "promoted_views")],
+}
+
+
+def _previous_samples(model, key: str, objects: dict) -> dict:
+    """The latest sample of each object, as {object pk: {column: value}}."""
+    wanted = {pk: obj.last_sampled_at for pk, obj in objects.items() if obj.last_sampled_at}
+    if not wanted:
+        return {}
+    fields = TWEET_SAMPLE_FIELDS if model is TweetSample else VIDEO_SAMPLE_FIELDS
+    rows = model.objects.filter(
+        **{f"{key}__in": list(wanted), "captured_at__in": set(wanted.values())}
+    ).values(key, "captured_at", *fields)
+    return {row[key]: row for row in rows if wanted.get(row[key]) == row["captured_at"]}
+
+
+@transaction.atomic
+def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[str]) -> int:
+    """Write one poll: Tweets, media, changed samples, rollups. Returns samples written."""
+    # Serialise writers per account: deltas must be taken against the latest sample.
+    XAccount.objects.select_for_update().filter(pk=account.pk).first()
+    ids = [int(tid) for tid in fetched.tweets]
+    existing = Tweet.objects.in_bulk(ids)
+
+    new_tweets, touched = [], []
+    for tid, data in fetched.tweets.items():
+        tweet = existing.get(int(tid))
+        if tweet is None:
+            tweet = Tweet(
+                id=int(tid),
+                account=account,
+                text=str(data.get("text", ""))[:10_000],
+                created_at=_created_at(data),
+                kind=_kind(data),
+                first_seen_at=instant,
+            )
+            new_tweets.append(tweet)
+            existing[tweet.id] = tweet
+        touched.append(tweet)
+    Tweet.objects.bulk_create(new_tweets)
+
+    media_keys = list(fetched.media)
+    known_media = Media.objects.in_bulk(media_keys)
+    new_media = [
+        Media(
+            media_key=key,
+            account=account,
+            type=str(m.get("type", ""))[:20],
+            duration_ms=m.get("duration_ms") if isinstance(m.get("duration_ms"), int) else None,
+        )
+        for key, m in fetched.media.items()
+        if key not in known_media
+    ]
+    Media.objects.bulk_create(new_media)
+    known_media.update({m.media_key: m for m in new_media})
+    links = [
+        Tweet.media.through(tweet_id=int(tid), media_id=key)
+        for tid, data in fetched.tweets.items()
+        for key in (_group(data, "attachments").get("media_keys") or [])
+        if key in known_media
+    ]
+    Tweet.media.through.objects.bulk_create(links, ignore_conflicts=True)
+
+    rollups = Rollups(account.pk)
+    previous = _previous_samples(TweetSample, "tweet_id", {t.id: t for t in touched})
+    samples = []
+    for tweet in touched:
+        data = fetched.tweets[str(tweet.id)]
+        promoted = fetched.promoted.get(str(tweet.id))
+        values = tweet_sample_values(data, promoted)
+        if promoted is not None:
+            tweet.promoted = True
+        elif fetched.private and tweet.promoted and str(tweet.id) not in fetched.promoted_checked:
+            # Not asked this time: carry the promoted counts forward rather than lose them.
+            old = previous.get(tweet.id) or {}
+            for name, _ in SPLIT_METRICS:
+                values[f"promoted_{name}"] = old.get(f"promoted_{name}")
+        tweet.last_polled_at = instant
+        if str(tweet.id) in final:
+            tweet.final_private_at = instant
+        old = previous.get(tweet.id)
+        if old is not None and all(old[k] == values[k] for k in TWEET_SAMPLE_FIELDS):
+            continue  # unchanged: no sample
+        samples.append(TweetSample(tweet=tweet, captured_at=instant, **values))
+        tweet.last_sampled_at = instant
+        # A first sample's gains belong to the hour the Tweet was posted in.
+        moment = instant if old is not None else tweet.created_at
+        for context, pairs in TWEET_ROLLUP_COLUMNS.items():
+            rollups.add(moment, context, _deltas(values, old, pairs))
+    TweetSample.objects.bulk_create(samples, batch_size=1000)
+    Tweet.objects.bulk_update(
+        touched,
+        ["promoted", "last_polled_at", "last_sampled_at", "final_private_at"],
+        batch_size=1000,
+    )
+
+    video_samples = []
+    media_objects = {key: known_media[key] for key in fetched.media}
+    previous_video = _previous_samples(VideoSample, "media_id", media_objects)
+    first_posted = {}
+    for tweet in touched:
+        for key in _group(fetched.tweets[str(tweet.id)], "attachments").get("media_keys") or []:
+            first_posted[key] = min(first_posted.get(key, tweet.created_at), tweet.created_at)
+    for key, data in fetched.media.items():
+        values = video_sample_values(data)
+        if values is None:
+            continue
+        old = previous_video.get(key)
+        if old is not None and all(old[k] == values[k] for k in VIDEO_SAMPLE_FIELDS):
+            continue
+        media = media_objects[key]
+        video_samples.append(VideoSample(media=media, captured_at=instant, **values))
+        media.last_sampled_at = instant
+        moment = instant if old is not None else first_posted.get(key, instant)
+        for context, pairs in VIDEO_ROLLUP_COLUMNS.items():
+            rollups.add(moment, context, _deltas(values, old, pairs))
+    VideoSample.objects.bulk_create(video_samples, batch_size=1000)
+    Media.objects.bulk_update(
+        [media_objects[s.media_id] for s in video_samples], ["last_sampled_at"]
+    )
+    rollups.write()
+
+    if fetched.promoted:
+        # Includes Tweets the sweep found promoted; their metrics come with the next poll.
+        Tweet.objects.filter(pk__in=[int(k) for k in fetched.promoted]).update(promoted=True)
+        account.has_promoted = True
+    if ids and fetched.private:
+        newest = max(ids)
+        if account.newest_tweet_id is None or newest > account.newest_tweet_id:
+            account.newest_tweet_id = newest
+    return len(samples) + len(video_samples)
+
+
+# --- one poll --------------------------------------------------------------------------
+
+
+def _account_tweets(account: XAccount, now: datetime, schedule: Schedule) -> dict[int, Tweet]:
+    horizon = now - schedule.horizon
+    return {
+        t.id: t
+        for t in Tweet.objects.filter(account=account, created_at__gte=horizon).only(
+            "id", "created_at", "promoted", "last_polled_at", "final_private_at"
+        )
+    }
+
+
+def _finish(run: PollRun, client: XClient | None, outcome: str, error: str = "") -> PollRun:
+    run.finished_at = timezone.now()
+    run.outcome = outcome
+    run.error = error[:2000]
+    if client is not None:
+        run.requests_made = client.requests_made
+        if client.last_rate_limit is not None:
+            run.rate_limit_remaining = client.last_rate_limit.remaining
+    run.save()
+    return run
+
+
+def poll_account(account: XAccount, *, schedule: Schedule | None = None) -> list[PollRun]:
+    """Poll one account now; returns its PollRun (and the daily sweep's, when one is due).
+
+    Never raises for X's answers: every outcome is recorded on the PollRun and the account
+    is rescheduled (or moved to "needs re-authorisation").
+    """
+    schedule = schedule or Schedule.from_settings()
+    runs = [_run(account, schedule, sweep=False)]
+    now = timezone.now()
+    sweep_due = (
+        account.last_public_sweep_at is None
+        or now - account.last_public_sweep_at >= schedule.public_interval
+    )
+    if runs[0].outcome == PollRun.Outcome.OK and sweep_due:
+        runs.append(_run(account, schedule, sweep=True))
+    return runs
+
+
+def _run(account: XAccount, schedule: Schedule, *, sweep: bool) -> PollRun:
+    now = timezone.now()
+    instant = _instant(now)
+    run = PollRun.objects.create(
+        account=account, started_at=now, kind=PollRun.Kind.SWEEP if sweep else PollRun.Kind.POLL
+    )
+    client = None
+    try:
+        client = client_for(account)
+        existing = _account_tweets(account, now, schedule)
+        fetched = Fetched()
+        final: set[str] = set()
+        if sweep:
+            public = [str(t.id) for t in existing.values() if schedule.public_due(t, now)]
+            fetched.private = False
+            lookup(client, public, fetched, private=False)
+            # Daily, so Tweets promoted after their first sample are found too.
+            unknown = [
+                str(t.id)
+                for t in existing.values()
+                if not t.promoted and now - t.created_at < PRIVATE_WINDOW
+            ]
+            lookup_promoted(client, unknown, fetched)
+        else:
+            discover(client, account, fetched, now)
+            due = [
+                str(t.id)
+                for t in existing.values()
+                if str(t.id) not in fetched.tweets and schedule.private_due(t, now)
+            ]
+            lookup(client, due, fetched, private=True)
+            lookup_promoted(client, promoted_candidates(account, existing, due, fetched), fetched)
+            final = {
+                tid
+                for tid, data in fetched.tweets.items()
+                if schedule.in_final_window(now - _created_at(data))
+            }
+        written = store(account, fetched, instant, final=final)
+    except RateLimited as exc:
+        reset = exc.reset_at or (now + schedule.discovery_interval)
+        _reschedule(account, reset + timedelta(seconds=random.uniform(1, RATE_LIMIT_JITTER)))
+        return _finish(
+            run,
+            client,
+            PollRun.Outcome.RATE_LIMITED,
+            f"Rate limited until {reset:%Y-%m-%d %H:%M:%S}Z: {exc}",
+        )
+    except Unauthorized as exc:
+        XAccount.objects.filter(pk=account.pk).update(
+            state=XAccount.State.NEEDS_REAUTH,
+            state_reason=f"X refused the stored authorisation on {now:%Y-%m-%d %H:%M} UTC"
+            " (revoked or expired). Re-link the account to resume polling.",
+            next_poll_at=None,
+        )
+        account.refresh_from_db()
+        return _finish(run, client, PollRun.Outcome.UNAUTHORIZED, str(exc))
+    except (ServerError, BadResponse, XAPIError) as exc:
+        logger.warning("Poll of @%s failed: %s", account.username, exc)
+        _reschedule(account, now + schedule.discovery_interval)
+        return _finish(run, client, PollRun.Outcome.FAILED, f"{type(exc).__name__}: {exc}")
+
+    run.tweets_sampled = len(fetched.tweets)
+    run.samples_written = written
+    fields = {
+        "last_poll_at": now,
+        "newest_tweet_id": account.newest_tweet_id,
+        "has_promoted": account.has_promoted,
+    }
+    if sweep:
+        fields["last_public_sweep_at"] = now
+    else:
+        fields["next_poll_at"] = now + schedule.discovery_interval
+    XAccount.objects.filter(pk=account.pk, state=XAccount.State.ACTIVE).update(**fields)
+    account.refresh_from_db()
+    return _finish(run, client, PollRun.Outcome.OK)
+
+
+def _reschedule(account: XAccount, when: datetime) -> None:
+    XAccount.objects.filter(pk=account.pk, state=XAccount.State.ACTIVE).update(next_poll_at=when)
+    account.refresh_from_db()
+
+
+def requests_bound(due: int) -> int:
+    """The most lookup requests a poll of `due` Tweets may make, discovery included."""
+    return 1 + math.ceil(due / BATCH)
