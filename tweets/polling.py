@@ -503,6 +503,9 @@ def _run(account: XAccount, schedule: Schedule, *, sweep: bool) -> PollRun:
         written = store(account, fetched, instant, final=final)
     except RateLimited as exc:
         reset = exc.reset_at or (now + schedule.discovery_interval)
+        if exc.usage_capped:
+            # The monthly cap does not lift with the 15-minute window: try again hourly.
+            reset = max(reset, now + timedelta(hours=1))
         _reschedule(account, reset + timedelta(seconds=random.uniform(1, RATE_LIMIT_JITTER)))
         return _finish(
             run,

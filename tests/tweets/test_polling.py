@@ -165,8 +165,12 @@ def test_replay_and_unchanged_tweets_write_nothing_and_rollups_add_up(clock, lin
     )
 
     # Hourly and daily rollups equal the sums of the sample deltas, computed independently.
-    for context, column in (("total", "impressions"), ("organic", "organic_impressions"),
-                            ("total", "likes"), ("promoted", "promoted_impressions")):  # fmt: skip
+    for context, column in (
+        ("total", "impressions"),
+        ("organic", "organic_impressions"),
+        ("total", "likes"),
+        ("promoted", "promoted_impressions"),
+    ):
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""

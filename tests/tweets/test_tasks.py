@@ -1,0 +1,78 @@
+"""Celery tasks take ids, never tokens; nothing secret reaches a log or a task message."""
+
+import json
+import logging
+
+import pytest
+from celery.signals import before_task_publish
+from django.core.management import call_command
+
+from metricsdash.celery import app
+from tweets import polling, tasks
+from tweets.models import PollRun
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def published():
+    """Every task message published while the test runs (headers and body as sent)."""
+    messages = []
+
+    def record(sender=None, body=None, headers=None, **kwargs):
+        messages.append({"task": sender, "body": body, "headers": headers})
+
+    before_task_publish.connect(record, weak=False)
+    yield messages
+    before_task_publish.disconnect(record)
+    app.control.purge()
+
+
+def secrets_of(account) -> list[str]:
+    return [value for value in account.get_tokens().values() if value]
+
+
+def test_tick_publishes_poll_tasks_with_the_account_id_only(clock, link, published):
+    accounts = [link("sandbox_demo"), link("sandbox_newcomer", kind="oauth1")]
+    assert tasks.tick() == 2
+    polls = [m for m in published if m["task"] == "tweets.tasks.poll_account"]
+    assert sorted(list(m["body"][0]) for m in polls) == sorted([a.pk] for a in accounts)
+    wire = json.dumps(published, default=str)
+    for account in accounts:
+        for secret in secrets_of(account):
+            assert secret not in wire
+
+
+def test_no_token_in_logs_during_polls_and_refresh(clock, link, caplog):
+    caplog.set_level(logging.DEBUG)
+    oauth2 = link("sandbox_demo")
+    oauth1 = link("sandbox_newcomer", kind="oauth1")
+    secrets = secrets_of(oauth2) + secrets_of(oauth1)
+    clock.advance(7200 - 60)  # the OAuth 2.0 token is refreshed on the way
+    for account in (oauth2, oauth1):
+        runs = polling.poll_account(account)
+        assert runs[0].outcome == PollRun.Outcome.OK, runs[0].error
+    oauth2.refresh_from_db()
+    secrets += secrets_of(oauth2)
+    logged = "\n".join(r.getMessage() + repr(r.args) for r in caplog.records)
+    assert "X GET" in logged  # the client did log its requests, without secrets
+    for secret in secrets:
+        assert secret not in logged
+
+
+def test_poll_command_prints_one_line_per_account(clock, link, capsys):
+    link("sandbox_demo")
+    link("sandbox_newcomer", kind="oauth1")
+    call_command("poll", "--all")
+    lines = [line for line in capsys.readouterr().out.splitlines() if "[poll]" in line]
+    assert len(lines) == 2
+    assert lines[0].startswith("@sandbox_demo [poll]: ok, ")
+    assert "requests" in lines[0] and "Tweets sampled" in lines[0]
+    assert "rate limit remaining" in lines[0]
+
+
+def test_poll_command_refuses_an_unknown_account(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="No linked account @nobody"):
+        call_command("poll", "--account", "nobody")
