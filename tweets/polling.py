@@ -15,7 +15,6 @@ own PollRun, so no private group is ever requested for a Tweet older than 30 day
 """
 
 import logging
-import math
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -79,10 +78,10 @@ class Fetched:
     promoted_checked: set[str] = field(default_factory=set)  # ids asked for promoted metrics
     private: bool = True  # whether private groups were requested
 
-    def add(self, page, *, private: bool) -> None:
+    def add(self, page) -> None:
         for tweet in page.data:
-            if not isinstance(tweet, dict) or "id" not in tweet:
-                raise BadResponse("a Tweet object without an id")
+            if not isinstance(tweet, dict) or not str(tweet.get("id", "")).isdigit():
+                raise BadResponse("a Tweet object without a valid id")
             self.tweets[tweet["id"]] = tweet
         for media in page.media:
             if isinstance(media, dict) and "media_key" in media:
@@ -115,7 +114,7 @@ def discover(client: XClient, account: XAccount, fetched: Fetched, now: datetime
     else:
         params["start_time"] = now - PRIVATE_WINDOW + timedelta(minutes=1)
     for page in client.iter_user_tweets(account.x_user_id, **params):
-        fetched.add(page, private=True)
+        fetched.add(page)
 
 
 def lookup(client: XClient, ids: list[str], fetched: Fetched, *, private: bool) -> None:
@@ -126,7 +125,7 @@ def lookup(client: XClient, ids: list[str], fetched: Fetched, *, private: bool) 
             expansions=MEDIA_EXPANSION,
             media_fields=PRIVATE_MEDIA_FIELDS if private else PUBLIC_MEDIA_FIELDS,
         )
-        fetched.add(page, private=private)
+        fetched.add(page)
 
 
 def lookup_promoted(client: XClient, ids: list[str], fetched: Fetched) -> None:
@@ -526,6 +525,11 @@ def _run(account: XAccount, schedule: Schedule, *, sweep: bool) -> PollRun:
         logger.warning("Poll of @%s failed: %s", account.username, exc)
         _reschedule(account, now + schedule.discovery_interval)
         return _finish(run, client, PollRun.Outcome.FAILED, f"{type(exc).__name__}: {exc}")
+    except Exception as exc:
+        # A bug of ours: record it on the run (the admin shows it) and keep the schedule.
+        logger.exception("Poll of @%s failed unexpectedly", account.username)
+        _reschedule(account, now + schedule.discovery_interval)
+        return _finish(run, client, PollRun.Outcome.FAILED, f"Internal error: {type(exc).__name__}")
 
     run.tweets_sampled = len(fetched.tweets)
     run.samples_written = written
@@ -546,8 +550,3 @@ def _run(account: XAccount, schedule: Schedule, *, sweep: bool) -> PollRun:
 def _reschedule(account: XAccount, when: datetime) -> None:
     XAccount.objects.filter(pk=account.pk, state=XAccount.State.ACTIVE).update(next_poll_at=when)
     account.refresh_from_db()
-
-
-def requests_bound(due: int) -> int:
-    """The most lookup requests a poll of `due` Tweets may make, discovery included."""
-    return 1 + math.ceil(due / BATCH)

@@ -43,8 +43,22 @@ def test_tick_publishes_poll_tasks_with_the_account_id_only(clock, link, publish
             assert secret not in wire
 
 
-def test_no_token_in_logs_during_polls_and_refresh(clock, link, caplog):
-    caplog.set_level(logging.DEBUG)
+@pytest.fixture
+def all_logs():
+    """Every log record at DEBUG and above, from every logger, while the test runs."""
+    records = []
+    handler = logging.Handler(logging.DEBUG)
+    handler.emit = records.append
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield records
+    root.removeHandler(handler)
+    root.setLevel(level)
+
+
+def test_no_token_in_logs_during_polls_and_refresh(clock, link, all_logs):
     oauth2 = link("sandbox_demo")
     oauth1 = link("sandbox_newcomer", kind="oauth1")
     secrets = secrets_of(oauth2) + secrets_of(oauth1)
@@ -54,7 +68,7 @@ def test_no_token_in_logs_during_polls_and_refresh(clock, link, caplog):
         assert runs[0].outcome == PollRun.Outcome.OK, runs[0].error
     oauth2.refresh_from_db()
     secrets += secrets_of(oauth2)
-    logged = "\n".join(r.getMessage() + repr(r.args) for r in caplog.records)
+    logged = "\n".join(r.getMessage() + repr(r.args) for r in all_logs)
     assert "X GET" in logged  # the client did log its requests, without secrets
     for secret in secrets:
         assert secret not in logged
