@@ -187,6 +187,8 @@ ROLLUP_METRICS = (
     "url_clicks",
     "profile_clicks",
     "video_views",
+    "video_starts",
+    "video_completions",
 )
 
 
@@ -210,6 +212,9 @@ class RollupBase(models.Model):
     url_clicks = models.BigIntegerField(default=0)
     profile_clicks = models.BigIntegerField(default=0)
     video_views = models.BigIntegerField(default=0)
+    # playback_0 and playback_100 gains: the video completion rate is completions / starts.
+    video_starts = models.BigIntegerField(default=0)
+    video_completions = models.BigIntegerField(default=0)
 
     class Meta:
         abstract = True

@@ -279,14 +279,17 @@ def _deltas(new: dict, old: dict | None, pairs: list[tuple[str, str]]) -> dict[s
 
 
 TWEET_ROLLUP_COLUMNS = {
-    "total": [(m, m) for m in ROLLUP_METRICS if m != "video_views"],
+    "total": [(m, m) for m in ROLLUP_METRICS if not m.startswith("video_")],
     "organic": [(name, f"organic_{name}") for name, _ in SPLIT_METRICS],
     "promoted": [(name, f"promoted_{name}") for name, _ in SPLIT_METRICS],
 }
 VIDEO_ROLLUP_COLUMNS = {
-    "total": [("video_views", "views")],
-    "organic": [("video_views", "organic_views")],
-    "promoted": [("video_views", "promoted_views")],
+    context: [
+        ("video_views", f"{prefix}views"),
+        ("video_starts", f"{prefix}playback_0"),
+        ("video_completions", f"{prefix}playback_100"),
+    ]
+    for context, prefix in (("total", ""), ("organic", "organic_"), ("promoted", "promoted_"))
 }
 
 
