@@ -1,8 +1,22 @@
 from django.contrib import admin
-from django.urls import path
-from django.views.generic import TemplateView
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from accounts import views as accounts_views
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    # Signed-in people land on their accounts; others on the sign-in page.
+    path("", login_required(RedirectView.as_view(pattern_name="accounts:list")), name="home"),
+    path(
+        "auth/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("auth/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("auth/signup/", accounts_views.signup, name="signup"),
+    path("auth/password/", accounts_views.PasswordChange.as_view(), name="password_change"),
+    path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]

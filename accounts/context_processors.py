@@ -1,0 +1,8 @@
+"""Template context for every page."""
+
+from django.conf import settings
+
+
+def x_mode(request):
+    """Whether the data comes from the X API sandbox (and where it runs), for the banner."""
+    return {"x_sandbox": settings.X_SANDBOX, "x_api_url": settings.X_API_URL}

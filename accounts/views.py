@@ -1,0 +1,199 @@
+"""Pages for people: signing up and in, and their linked X accounts. The logic lives in
+accounts/oauth.py; these views only translate between HTTP and it."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.views import PasswordChangeView
+from django.contrib.messages.views import SuccessMessageMixin
+from django.db.models import OuterRef, Subquery
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tweets.models import PollRun
+
+from . import oauth
+from .models import XAccount
+
+# --- people ------------------------------------------------------------------------------
+
+
+def signup(request):
+    """Create a dashboard user and sign them in."""
+    if request.user.is_authenticated:
+        return redirect("accounts:list")
+    form = UserCreationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user)
+        messages.success(request, f"Welcome, {user.get_username()}. Link an X account to begin.")
+        return redirect("accounts:list")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+class PasswordChange(SuccessMessageMixin, PasswordChangeView):
+    """Django's password change, ending on the accounts page with a message."""
+
+    success_url = reverse_lazy("accounts:list")
+    success_message = "Your password was changed."
+
+
+# --- linked X accounts -------------------------------------------------------------------
+
+
+def _owned(request, account_id: int) -> XAccount:
+    # Anyone but the owner gets 404, never a hint that the account exists.
+    return get_object_or_404(XAccount, pk=account_id, owner=request.user)
+
+
+@login_required
+@require_GET
+def account_list(request):
+    """The person's linked X accounts, their state and their latest poll."""
+    latest = PollRun.objects.filter(account=OuterRef("pk")).order_by("-started_at")
+    accounts = list(
+        request.user.x_accounts.annotate(latest_run_id=Subquery(latest.values("pk")[:1])).order_by(
+            "username"
+        )
+    )
+    runs = PollRun.objects.in_bulk([a.latest_run_id for a in accounts if a.latest_run_id])
+    for account in accounts:
+        account.latest_run = runs.get(account.latest_run_id)
+    return render(
+        request,
+        "accounts/list.html",
+        {
+            "accounts": accounts,
+            "now": timezone.now(),
+            "oauth1": oauth.oauth1_configured(),
+            "oauth2": oauth.oauth2_configured(),
+        },
+    )
+
+
+def _start(request, start):
+    try:
+        return redirect(start(request))
+    except oauth.LinkFailed as exc:
+        messages.error(request, str(exc))
+        return redirect("accounts:list")
+
+
+def _finish(request, finish):
+    try:
+        account, created = finish(request)
+    except oauth.LinkRefused as exc:
+        return render(request, "accounts/link_refused.html", {"message": str(exc)}, status=403)
+    except oauth.LinkCancelled as exc:
+        messages.info(request, str(exc))
+        return redirect("accounts:list")
+    except oauth.LinkFailed as exc:
+        messages.error(request, str(exc))
+        return redirect("accounts:list")
+    if created:
+        messages.success(request, f"Linked @{account.username}. Its first poll starts shortly.")
+    elif account.state == XAccount.State.PAUSED:
+        messages.success(request, f"Re-linked @{account.username}. It is paused: resume to poll.")
+    else:
+        messages.success(request, f"Re-linked @{account.username}. Polling resumes shortly.")
+    return redirect("accounts:list")
+
+
+@login_required
+@require_POST
+def link_oauth1(request):
+    """Start linking with OAuth 1.0a: off to X's authorize page."""
+    return _start(request, oauth.start_oauth1)
+
+
+@login_required
+@require_GET
+def oauth1_callback(request):
+    """X's redirect back after the OAuth 1.0a approval page."""
+    return _finish(request, oauth.finish_oauth1)
+
+
+@login_required
+@require_POST
+def link_oauth2(request):
+    """Start linking with OAuth 2.0 (PKCE): off to X's authorize page."""
+    return _start(request, oauth.start_oauth2)
+
+
+@login_required
+@require_GET
+def oauth2_callback(request):
+    """X's redirect back after the OAuth 2.0 approval page."""
+    return _finish(request, oauth.finish_oauth2)
+
+
+@login_required
+@require_POST
+def pause(request, account_id: int):
+    """Stop polling an account until resumed."""
+    account = _owned(request, account_id)
+    if oauth.pause(account):
+        messages.success(request, f"Paused @{account.username}. Its history is kept.")
+    else:
+        messages.warning(request, f"@{account.username} is not active, so it was not paused.")
+    return redirect("accounts:list")
+
+
+@login_required
+@require_POST
+def resume(request, account_id: int):
+    """Poll a paused account again."""
+    account = _owned(request, account_id)
+    if oauth.resume(account):
+        messages.success(request, f"Resumed @{account.username}: queued, within a minute.")
+    else:
+        messages.warning(request, f"@{account.username} is not paused, so nothing changed.")
+    return redirect("accounts:list")
+
+
+@login_required
+@require_POST
+def poll_now(request, account_id: int):
+    """Make an account due now."""
+    account = _owned(request, account_id)
+    if oauth.poll_now(account):
+        messages.success(request, f"Poll of @{account.username} queued, within a minute.")
+    else:
+        messages.warning(request, f"@{account.username} is not active, so it cannot be polled.")
+    return redirect("accounts:list")
+
+
+class UnlinkForm(forms.Form):
+    KEEP = ("keep", "Keep the history: stop polling and forget the tokens")
+    DELETE = ("delete", "Delete everything: the account and all its Tweets and metrics")
+
+    what = forms.ChoiceField(
+        label="What should happen to what was polled so far?", widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args, account: XAccount, **kwargs):
+        super().__init__(*args, **kwargs)
+        # An account already unlinked with its history kept can only be deleted.
+        revoked = account.state == XAccount.State.REVOKED
+        self.fields["what"].choices = [self.DELETE] if revoked else [self.KEEP, self.DELETE]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unlink(request, account_id: int):
+    """Confirm, then unlink: keep the history or delete everything."""
+    account = _owned(request, account_id)
+    form = UnlinkForm(request.POST or None, account=account)
+    if request.method == "POST" and form.is_valid():
+        keep = form.cleaned_data["what"] == "keep"
+        warning = oauth.unlink(account, keep_history=keep)
+        done = "its history is kept" if keep else "everything polled was deleted"
+        messages.success(request, f"Unlinked @{account.username}; {done}.")
+        if warning:
+            messages.warning(request, warning)
+        return redirect("accounts:list")
+    return render(request, "accounts/unlink.html", {"account": account, "form": form})

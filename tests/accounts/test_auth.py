@@ -1,0 +1,77 @@
+"""Signing up, in and out, changing the password; the base page and its sandbox banner."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from .conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sign_up_signs_the_person_in(client):
+    answer = client.post(
+        "/auth/signup/",
+        {"username": "dora", "password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase"},
+    )
+    assert answer.status_code == 302
+    assert answer["Location"] == "/accounts/"
+    page = client.get("/accounts/").content.decode()
+    assert "Welcome, dora." in page
+    assert "Link an account" in page
+    assert get_user_model().objects.filter(username="dora").exists()
+
+
+def test_sign_up_shows_form_errors(client):
+    page = client.post("/auth/signup/", {"username": "dora", "password1": "x", "password2": "y"})
+    assert page.status_code == 200
+    assert "errorlist" in page.content.decode()
+    assert not get_user_model().objects.exists()
+
+
+def test_sign_in_and_out(client, alice):
+    answer = client.post("/auth/login/", {"username": "alice", "password": PASSWORD})
+    assert answer["Location"] == "/accounts/"
+    page = client.get("/accounts/").content.decode()
+    assert 'action="/auth/logout/"' in page
+
+    assert client.get("/auth/logout/").status_code == 405  # signing out takes a POST
+    assert client.post("/auth/logout/")["Location"] == "/auth/login/"
+    assert client.get("/accounts/").status_code == 302
+
+
+def test_wrong_password_is_refused(client, alice):
+    page = client.post("/auth/login/", {"username": "alice", "password": "nope"})
+    assert page.status_code == 200
+    assert "errorlist" in page.content.decode()
+
+
+def test_home_sends_signed_in_people_to_their_accounts(client, alice):
+    client.force_login(alice)
+    assert client.get("/")["Location"] == "/accounts/"
+
+
+def test_password_change(client, alice):
+    client.force_login(alice)
+    answer = client.post(
+        "/auth/password/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "another-long-phrase",
+            "new_password2": "another-long-phrase",
+        },
+        follow=True,
+    )
+    assert "Your password was changed." in answer.content.decode()
+    alice.refresh_from_db()
+    assert alice.check_password("another-long-phrase")
+
+
+def test_sandbox_banner_on_every_page(client, settings):
+    settings.X_SANDBOX = True
+    settings.X_API_URL = "http://127.0.0.1:8001"
+    page = client.get("/auth/login/").content.decode()
+    assert "Sandbox data</strong> — X API sandbox at <code>http://127.0.0.1:8001</code>" in page
+    assert '<link rel="stylesheet" href="/static/css/app.css">' in page
+
+    settings.X_SANDBOX = False
+    assert "Sandbox data" not in client.get("/auth/login/").content.decode()
