@@ -1,5 +1,7 @@
 """Linked X accounts: who owns them, how they are authorised, and their polling state."""
 
+import zoneinfo
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -68,3 +70,29 @@ class XAccount(models.Model):
     @property
     def is_pollable(self) -> bool:
         return self.state == self.State.ACTIVE
+
+
+def _timezone_choices():
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class Profile(models.Model):
+    """A dashboard user's preferences: the timezone dashboards and reports use."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    timezone = models.CharField(max_length=64, default="UTC", choices=_timezone_choices)
+
+    def __str__(self):
+        return f"{self.user} ({self.timezone})"
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @classmethod
+    def of(cls, user) -> "Profile":
+        """The user's profile, created with defaults on first use."""
+        profile, _ = cls.objects.get_or_create(user=user)
+        return profile
