@@ -8,13 +8,18 @@ PY := $(VENV)/bin/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/metricsdash
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: demo test bench lint format install clean
+.PHONY: demo test bench lint format install install-runtime clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.runtime: requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (see README)"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@echo "==> installing Python packages into $(VENV)"
+	@echo "==> installing the Python packages into $(VENV) (about a minute the first time)"
 	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed: $(VENV)/.runtime requirements-dev.txt
+	@echo "==> installing the test and tooling packages into $(VENV)"
 	@$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
@@ -24,6 +29,8 @@ node_modules/.installed: package.json package-lock.json
 	@touch $@
 
 install: $(VENV)/.installed node_modules/.installed
+
+install-runtime: $(VENV)/.runtime node_modules/.installed
 
 test: install
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
@@ -39,10 +46,14 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-demo: install
-	@echo "make demo is not built yet (issue: one-command demo). For now the X API sandbox"
-	@echo "runs on its own:  $(PY) manage.py runsandbox 127.0.0.1:8001"
-	@exit 1
+demo: install-runtime
+	@echo "==> preparing the embedded database (SQLite in WAL mode, under var/)"
+	@$(PY) manage.py migrate --noinput -v 0
+	@$(PY) manage.py seed_demo
+	@echo "==> starting the X API sandbox (:8001), the web server (:8000) and a Celery worker"
+	@echo "    with beat; open http://127.0.0.1:8000 and sign in with the login above."
+	@echo "    Ctrl-C stops everything."
+	@$(VENV)/bin/honcho -f Procfile.demo start
 
 bench: install
 	@echo "make bench is not built yet: the benchmarks arrive with the poller and dashboard."

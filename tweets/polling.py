@@ -447,26 +447,29 @@ def _finish(run: PollRun, client: XClient | None, outcome: str, error: str = "")
     return run
 
 
-def poll_account(account: XAccount, *, schedule: Schedule | None = None) -> list[PollRun]:
-    """Poll one account now; returns its PollRun (and the daily sweep's, when one is due).
+def poll_account(
+    account: XAccount, *, schedule: Schedule | None = None, now: datetime | None = None
+) -> list[PollRun]:
+    """Poll one account at `now` (default: the current time); returns its PollRun, and the
+    daily sweep's when one is due. The demo's backfill passes past instants, with the
+    sandbox clock moved to match.
 
     Never raises for X's answers: every outcome is recorded on the PollRun and the account
     is rescheduled (or moved to "needs re-authorisation").
     """
     schedule = schedule or Schedule.from_settings()
-    runs = [_run(account, schedule, sweep=False)]
-    now = timezone.now()
+    now = now or timezone.now()
+    runs = [_run(account, schedule, now, sweep=False)]
     sweep_due = (
         account.last_public_sweep_at is None
         or now - account.last_public_sweep_at >= schedule.public_interval
     )
     if runs[0].outcome == PollRun.Outcome.OK and sweep_due:
-        runs.append(_run(account, schedule, sweep=True))
+        runs.append(_run(account, schedule, now, sweep=True))
     return runs
 
 
-def _run(account: XAccount, schedule: Schedule, *, sweep: bool) -> PollRun:
-    now = timezone.now()
+def _run(account: XAccount, schedule: Schedule, now: datetime, *, sweep: bool) -> PollRun:
     instant = _instant(now)
     run = PollRun.objects.create(
         account=account, started_at=now, kind=PollRun.Kind.SWEEP if sweep else PollRun.Kind.POLL
