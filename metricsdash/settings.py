@@ -97,7 +97,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "accounts:list"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -293,4 +293,35 @@ CELERY_BEAT_SCHEDULE = {
         # A tick nobody ran in time is worthless: the next one claims the same accounts.
         "options": {"expires": max(POLL_TICK_SECONDS - 5, 1)},
     },
+}
+
+# --- Email reports, the admin health page, X API usage (reports/, metricsdash/admin.py) ---
+# Appended by the reports work; everything above is shared.
+
+# How often beat looks for due reports; a claimed report's ledger row is written at once.
+REPORT_TICK_SECONDS = env.int("REPORT_TICK_SECONDS", default=60)
+# Attempts at sending one report before its ledger row says "failed", and the first wait.
+REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=5)
+REPORT_RETRY_BACKOFF = env.int("REPORT_RETRY_BACKOFF", default=60)
+# A pending report no worker ever tried (its task was lost) is queued again after this...
+REPORT_REQUEUE_AFTER = _duration(env.str("REPORT_REQUEUE_AFTER", default="10m"))
+# ...until it is this old: a report a day late is no longer worth sending.
+REPORT_GIVE_UP_AFTER = _duration(env.str("REPORT_GIVE_UP_AFTER", default="1d"))
+# SMTP must not hang a worker (Django's default is no timeout at all).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+
+# The admin health page: a worker silent for longer than this shows as stopped.
+HEALTH_HEARTBEAT_SECONDS = env.int("HEALTH_HEARTBEAT_SECONDS", default=15)
+HEALTH_WORKER_STOPPED_AFTER = env.int("HEALTH_WORKER_STOPPED_AFTER", default=90)
+# X API usage against the plan: Tweets read per month, and what one read costs (X's Pro
+# plan: 1,000,000 Tweets a month for 5,000 USD). A warning shows at 80 % of the cap.
+X_MONTHLY_TWEET_CAP = env.int("X_MONTHLY_TWEET_CAP", default=1_000_000)
+X_PRICE_PER_TWEET_READ = env.float("X_PRICE_PER_TWEET_READ", default=0.005)
+X_PRICE_CURRENCY = env.str("X_PRICE_CURRENCY", default="USD")
+
+CELERY_BEAT_SCHEDULE["send-reports"] = {
+    "task": "reports.tasks.send_due_reports",
+    "schedule": REPORT_TICK_SECONDS,
+    # A late run is worthless: the next one claims the same reports.
+    "options": {"expires": max(REPORT_TICK_SECONDS - 5, 1)},
 }

@@ -7,8 +7,8 @@ from django.views.generic import RedirectView
 from accounts import views as accounts_views
 
 urlpatterns = [
-    # Signed-in people land on their accounts; others on the sign-in page.
-    path("", login_required(RedirectView.as_view(pattern_name="accounts:list")), name="home"),
+    # Signed-in people land on the dashboard's overview; others on the sign-in page.
+    path("", login_required(RedirectView.as_view(pattern_name="dashboard:overview")), name="home"),
     path(
         "auth/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
@@ -18,5 +18,7 @@ urlpatterns = [
     path("auth/signup/", accounts_views.signup, name="signup"),
     path("auth/password/", accounts_views.PasswordChange.as_view(), name="password_change"),
     path("accounts/", include("accounts.urls")),
+    path("reports/", include("reports.urls")),
+    path("dashboard/", include("tweets.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,14 +1,21 @@
 """Fixtures shared by every test: a live X API sandbox on a free port."""
 
 import os
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import requests
 import time_machine
+from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import XAccount
+from metricsdash.celery import app
 from sandbox.config import SandboxConfig
 from sandbox.server import RunningSandbox
 from tests.sandbox.flows import oauth1_link, oauth2_link
@@ -204,3 +211,72 @@ def link(x_api, alice, settings):
         return account
 
     return _link
+
+
+# --- A real Celery worker with beat, as a separate process -------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def wait_for(condition, timeout=60.0, what="condition"):
+    """Poll the database for a condition (the worker is another process)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def worker(x_api, tmp_path):
+    """`celery worker --beat` with the product's settings, pointed at the test database."""
+    app.control.purge()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "X_API_URL": x_api.url,
+        "X_WEB_URL": x_api.url,
+        "X_CONSUMER_KEY": x_api.config.consumer_key,
+        "X_CONSUMER_SECRET": x_api.config.consumer_secret,
+        "X_CLIENT_ID": x_api.config.client_id,
+        "X_CLIENT_SECRET": x_api.config.client_secret,
+        "SECRET_KEY": settings.SECRET_KEY,
+        "POLL_TICK_SECONDS": "1",
+        "DEBUG": "true",
+    }
+    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "metricsdash",
+            "worker",
+            "--beat",
+            "--concurrency=1",
+            "--loglevel=INFO",
+            "-s",
+            str(tmp_path / "beat-schedule"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+    app.control.purge()

@@ -293,6 +293,14 @@ VIDEO_ROLLUP_COLUMNS = {
 }
 
 
+def _already_sampled(old: dict | None, values: dict, instant: datetime, fields) -> bool:
+    """No new sample when nothing changed, or when this instant already has one (samples
+    are unique per object and second: the first poll of a second stands)."""
+    if old is None:
+        return False
+    return old["captured_at"] == instant or all(old[k] == values[k] for k in fields)
+
+
 def _previous_samples(model, key: str, objects: dict) -> dict:
     """The latest sample of each object, as {object pk: {column: value}}."""
     wanted = {pk: obj.last_sampled_at for pk, obj in objects.items() if obj.last_sampled_at}
@@ -370,8 +378,8 @@ def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[
         if str(tweet.id) in final:
             tweet.final_private_at = instant
         old = previous.get(tweet.id)
-        if old is not None and all(old[k] == values[k] for k in TWEET_SAMPLE_FIELDS):
-            continue  # unchanged: no sample
+        if _already_sampled(old, values, instant, TWEET_SAMPLE_FIELDS):
+            continue
         samples.append(TweetSample(tweet=tweet, captured_at=instant, **values))
         tweet.last_sampled_at = instant
         # A first sample's gains belong to the hour the Tweet was posted in.
@@ -397,7 +405,7 @@ def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[
         if values is None:
             continue
         old = previous_video.get(key)
-        if old is not None and all(old[k] == values[k] for k in VIDEO_SAMPLE_FIELDS):
+        if _already_sampled(old, values, instant, VIDEO_SAMPLE_FIELDS):
             continue
         media = media_objects[key]
         video_samples.append(VideoSample(media=media, captured_at=instant, **values))

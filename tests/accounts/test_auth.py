@@ -14,7 +14,7 @@ def test_sign_up_signs_the_person_in(client):
         {"username": "dora", "password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase"},
     )
     assert answer.status_code == 302
-    assert answer["Location"] == "/accounts/"
+    assert answer["Location"] == "/accounts/"  # a new person links an account first
     page = client.get("/accounts/").content.decode()
     assert "Welcome, dora." in page
     assert "Link an account" in page
@@ -30,7 +30,7 @@ def test_sign_up_shows_form_errors(client):
 
 def test_sign_in_and_out(client, alice):
     answer = client.post("/auth/login/", {"username": "alice", "password": PASSWORD})
-    assert answer["Location"] == "/accounts/"
+    assert answer["Location"] == "/"  # home: the overview for people signed in
     page = client.get("/accounts/").content.decode()
     assert 'action="/auth/logout/"' in page
 
@@ -45,9 +45,9 @@ def test_wrong_password_is_refused(client, alice):
     assert "errorlist" in page.content.decode()
 
 
-def test_home_sends_signed_in_people_to_their_accounts(client, alice):
+def test_home_sends_signed_in_people_to_the_dashboard(client, alice):
     client.force_login(alice)
-    assert client.get("/")["Location"] == "/accounts/"
+    assert client.get("/")["Location"] == "/dashboard/"
 
 
 def test_password_change(client, alice):

@@ -262,3 +262,14 @@ def test_claims_are_won_once(clock, link):
     assert tasks.claim_due_accounts() == []  # a second beat, or a replayed tick
     account.refresh_from_db()
     assert account.next_poll_at > clock.now()
+
+
+def test_a_second_poll_in_the_same_second_keeps_the_first_samples(clock, link):
+    account = link("sandbox_demo")
+    only_run(account)
+    samples = TweetSample.objects.count()
+    clock.control.advance(600)  # X moved on; the product's clock did not (same second)
+    Tweet.objects.filter(account=account).update(last_polled_at=None)
+    again = only_run(account)
+    assert again.samples_written == 0
+    assert TweetSample.objects.count() == samples

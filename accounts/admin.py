@@ -1,0 +1,159 @@
+"""Admin for linked X accounts and profiles.
+
+Tokens never reach the admin: `tokens_encrypted` is in no form, list, filter, search or
+read-only field, not even masked; the change page only says whether tokens are stored.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from .models import Profile, XAccount
+
+TOKEN_FIELDS = ("tokens_encrypted",)
+
+
+class ReauthForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300,
+        initial="An administrator asked for the account to be linked again.",
+        help_text="Shown to the account's owner, beside the button to re-link.",
+        widget=forms.TextInput(attrs={"size": 80}),
+    )
+
+
+@admin.register(XAccount)
+class XAccountAdmin(admin.ModelAdmin):
+    list_display = (
+        "username",
+        "owner",
+        "state",
+        "auth_kind",
+        "sandbox",
+        "last_poll_at",
+        "next_poll_at",
+        "token_expires_at",
+        "linked_at",
+    )
+    list_filter = ("state", "auth_kind", "sandbox", "has_promoted")
+    search_fields = ("username", "name", "=x_user_id", "owner__username", "owner__email")
+    date_hierarchy = "linked_at"
+    list_select_related = ("owner",)
+    autocomplete_fields = ("owner",)
+    ordering = ("username",)
+    fieldsets = (
+        (None, {"fields": ("username", "name", "x_user_id", "owner", "sandbox", "linked_at")}),
+        ("State", {"fields": ("state", "state_reason", "last_poll_at", "next_poll_at")}),
+        (
+            "Authorisation",
+            {
+                "description": "The tokens themselves are never shown, here or anywhere.",
+                "fields": ("auth_kind", "tokens_stored", "token_expires_at", "scopes"),
+            },
+        ),
+        (
+            "Polling bookkeeping",
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    "newest_tweet_id",
+                    "has_promoted",
+                    "last_promoted_scan_at",
+                    "last_public_sweep_at",
+                ),
+            },
+        ),
+    )
+    # What X and the OAuth flow decided is read-only; state and schedule stay editable.
+    readonly_fields = (
+        "username",
+        "x_user_id",
+        "sandbox",
+        "linked_at",
+        "auth_kind",
+        "tokens_stored",
+        "token_expires_at",
+        "scopes",
+        "last_poll_at",
+        "newest_tweet_id",
+        "has_promoted",
+        "last_promoted_scan_at",
+        "last_public_sweep_at",
+    )
+    exclude = TOKEN_FIELDS
+    actions = ("poll_now", "pause", "resume", "require_reauth")
+
+    def has_add_permission(self, request):
+        return False  # accounts are linked through OAuth by their owners, never typed in
+
+    @admin.display(boolean=True, description="Tokens stored (encrypted)")
+    def tokens_stored(self, account):
+        return bool(account.tokens_encrypted)
+
+    def _done(self, request, queryset, changed, verb, reason_not):
+        for account in changed:
+            self.log_change(request, account, f"{verb} from the admin.")
+        skipped = queryset.count() - len(changed)
+        if changed:
+            names = ", ".join(f"@{a.username}" for a in changed)
+            self.message_user(request, f"{verb}: {names}.", messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request, f"{skipped} account(s) skipped: {reason_not}.", messages.WARNING
+            )
+
+    @admin.action(description="Poll now (the beat claims them within a minute)")
+    def poll_now(self, request, queryset):
+        active = list(queryset.filter(state=XAccount.State.ACTIVE))
+        XAccount.objects.filter(pk__in=[a.pk for a in active]).update(next_poll_at=timezone.now())
+        self._done(request, queryset, active, "Queued for polling", "not active")
+
+    @admin.action(description="Pause polling")
+    def pause(self, request, queryset):
+        active = list(queryset.filter(state=XAccount.State.ACTIVE))
+        XAccount.objects.filter(pk__in=[a.pk for a in active]).update(
+            state=XAccount.State.PAUSED, state_reason="Paused by an administrator."
+        )
+        self._done(request, queryset, active, "Paused", "not active")
+
+    @admin.action(description="Resume polling")
+    def resume(self, request, queryset):
+        paused = list(queryset.filter(state=XAccount.State.PAUSED))
+        XAccount.objects.filter(pk__in=[a.pk for a in paused]).update(
+            state=XAccount.State.ACTIVE, state_reason="", next_poll_at=timezone.now()
+        )
+        self._done(request, queryset, paused, "Resumed", "not paused")
+
+    @admin.action(description="Require re-authorisation (asks for a reason)")
+    def require_reauth(self, request, queryset):
+        """Stop polling until the owner links the account again; confirm with a reason."""
+        form = ReauthForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            linked = list(queryset.exclude(state=XAccount.State.REVOKED))
+            XAccount.objects.filter(pk__in=[a.pk for a in linked]).update(
+                state=XAccount.State.NEEDS_REAUTH,
+                state_reason=form.cleaned_data["reason"],
+                next_poll_at=None,
+            )
+            self._done(request, queryset, linked, "Re-authorisation required", "unlinked")
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Require re-authorisation",
+            "accounts": queryset,
+            "form": form,
+            "opts": self.model._meta,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/accounts/xaccount/require_reauth.html", context)
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ("user", "timezone")
+    list_filter = (("timezone", admin.AllValuesFieldListFilter),)
+    search_fields = ("user__username", "user__email", "timezone")
+    autocomplete_fields = ("user",)
+    list_select_related = ("user",)

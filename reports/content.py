@@ -1,0 +1,163 @@
+"""What a report says: one person's accounts over one period, from tweets.queries.
+
+Every number comes from the dashboard's own queries (KPIs from the hourly rollups, the
+impressions chart from account_series, top Tweets from top_tweets), so the email and the
+dashboard never disagree. The change is against the calendar period before (the day, the
+Monday-to-Sunday week or the month before).
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from accounts.models import XAccount
+from tweets import queries
+
+from .schedule import ReportPeriod
+
+TOP_TWEETS = 5
+TOP_VIDEOS = 3
+# The CSV's columns after the bucket and the account: (header, series metric, context).
+CSV_COLUMNS = (
+    ("impressions", "impressions", "total"),
+    ("organic impressions", "impressions", "organic"),
+    ("promoted impressions", "impressions", "promoted"),
+    ("engagements", "engagements", "total"),
+    ("likes", "likes", "total"),
+    ("reposts", "retweets", "total"),
+    ("replies", "replies", "total"),
+    ("quotes", "quotes", "total"),
+    ("bookmarks", "bookmarks", "total"),
+    ("link clicks", "url_clicks", "total"),
+    ("profile clicks", "profile_clicks", "total"),
+    ("video views", "video_views", "total"),
+    ("video starts", "video_starts", "total"),
+    ("video completions", "video_completions", "total"),
+)
+
+
+@dataclass
+class Report:
+    """Everything one report message shows, computed once and rendered three ways."""
+
+    period: ReportPeriod
+    accounts: list[XAccount]
+    kpis: list[queries.KPI]
+    top_tweets: list[dict]
+    top_videos: list[dict]
+    series: dict  # queries.account_series for impressions, this period
+    previous_series: dict  # the same for the period before
+    csv_rows: list[list] = field(default_factory=list)
+
+    @property
+    def kpi(self) -> dict[str, queries.KPI]:
+        return {k.name: k for k in self.kpis}
+
+    @property
+    def measured(self) -> bool:
+        """Whether any poll covered the period (else every number is "—")."""
+        return self.kpi["impressions"].value is not None
+
+    @property
+    def has_videos(self) -> bool:
+        return bool(self.top_videos) or bool(self.kpi["video_views"].value)
+
+    @property
+    def buckets(self) -> list[tuple[str, int | None]]:
+        """The chart's numbers as (label, impressions), for text and alt text."""
+        return list(zip(self.series["labels"], self.series["series"]["total"], strict=True))
+
+    @property
+    def account_names(self) -> str:
+        names = [f"@{a.username}" for a in self.accounts]
+        if not names:
+            return "your accounts"
+        if len(names) > 3:
+            return f"{len(names)} accounts"
+        return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]
+
+    @property
+    def summary(self) -> str:
+        """The one sentence at the top: reach, its change, and the best Tweet."""
+        period = self.period
+        if not self.measured:
+            return (
+                f"No poll of {self.account_names} covered {period.name} ({period.label}), "
+                "so there are no numbers for it."
+            )
+        impressions = self.kpi["impressions"]
+        sentence = (
+            f"Your Tweets on {self.account_names} were seen {int(impressions.value):,} "
+            f"time{'s' if impressions.value != 1 else ''} {period.name}"
+        )
+        if impressions.change is not None:
+            more = "more" if impressions.change >= 0 else "fewer"
+            share = abs(impressions.change) * 100
+            sentence += f", {share:.0f} % {more} than the {period.unit} before"
+        best = next((t for t in self.top_tweets if t["impressions"]), None)
+        if best is not None:
+            sentence += (
+                f"; your best new Tweet, “{short(best['text'], 60)}”, "
+                f"was seen {best['impressions']:,} times"
+            )
+        return sentence + "."
+
+
+def short(text: str, length: int = 80) -> str:
+    """A Tweet's text on one line, cut at a word with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= length:
+        return text
+    return text[: length - 1].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
+
+
+def _csv_rows(accounts, period: ReportPeriod) -> list[list]:
+    """One row per bucket (local hour or day) and account: the period's data, unrounded.
+
+    An empty cell means nothing was measured for that bucket, never zero.
+    """
+    header = [f"{period.interval} ({period.tz.key})", "account"]
+    header += [name for name, _, _ in CSV_COLUMNS]
+    rows = [header]
+    for account in accounts:
+        by_metric = {
+            metric: queries.account_series(
+                [account.pk], period.period, period.tz, metric, period.interval
+            )
+            for metric in {metric for _, metric, _ in CSV_COLUMNS}
+        }
+        starts = by_metric["impressions"]["starts"]
+        for index, start in enumerate(starts):
+            local = start.astimezone(period.tz)
+            row = [local.isoformat(), f"@{account.username}"]
+            for _, metric, context in CSV_COLUMNS:
+                value = by_metric[metric]["series"][context][index]
+                row.append("" if value is None else value)
+            rows.append(row)
+    return rows
+
+
+def csv_bytes(rows: list[list]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    return out.getvalue().encode()
+
+
+def build_report(accounts: list[XAccount], period: ReportPeriod) -> Report:
+    """Compute a report over `accounts` for `period` (a few dozen small rollup queries)."""
+    ids = [a.pk for a in accounts]
+    current = period.period
+    previous = period.previous.period
+    kpis = queries.kpis_from_totals(queries.totals(ids, current), queries.totals(ids, previous))
+    return Report(
+        period=period,
+        accounts=accounts,
+        kpis=kpis,
+        top_tweets=queries.top_tweets(ids, current, "impressions", limit=TOP_TWEETS),
+        top_videos=queries.top_videos(ids, current, limit=TOP_VIDEOS),
+        series=queries.account_series(ids, current, period.tz, "impressions", period.interval),
+        previous_series=queries.account_series(
+            ids, previous, period.tz, "impressions", period.interval
+        ),
+        csv_rows=_csv_rows(accounts, period),
+    )

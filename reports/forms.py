@@ -1,0 +1,47 @@
+"""The report settings page's forms: where reports go, and one form per frequency."""
+
+from django import forms
+
+from accounts.models import Profile
+
+from .models import ReportSubscription
+
+HOURS = [(hour, f"{hour:02d}:00") for hour in range(24)]
+
+
+class RecipientForm(forms.Form):
+    """The address reports go to (the person's account address) and their timezone."""
+
+    email = forms.EmailField(label="Send reports to")
+    timezone = forms.ChoiceField(
+        label="Your timezone",
+        choices=lambda: Profile._meta.get_field("timezone").choices,
+        help_text="Report hours and periods (days, weeks, months) are in this timezone.",
+    )
+
+    def save(self, user) -> None:
+        user.email = self.cleaned_data["email"]
+        user.save(update_fields=["email"])
+        profile = Profile.of(user)
+        profile.timezone = self.cleaned_data["timezone"]
+        profile.save(update_fields=["timezone"])
+        user.profile = profile  # what is scheduled next must see the new timezone
+
+
+class SubscriptionForm(forms.ModelForm):
+    """One frequency: on or off, the local hour, and the accounts it covers."""
+
+    class Meta:
+        model = ReportSubscription
+        fields = ["enabled", "local_hour", "accounts"]
+        labels = {"enabled": "Send this report", "local_hour": "At", "accounts": "Accounts"}
+        widgets = {
+            "local_hour": forms.Select(choices=HOURS),
+            "accounts": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the person's own accounts can be chosen; any other id is refused as invalid.
+        self.fields["accounts"].queryset = user.x_accounts.order_by("username")
+        self.fields["accounts"].help_text = "None ticked: every account you have linked."

@@ -1,0 +1,14 @@
+"""Report settings and unsubscribe links, under /reports/."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", views.report_settings, name="settings"),
+    path("preview/<str:frequency>/", views.preview, name="preview"),
+    # Sent in every report: do not move it, old emails carry it.
+    path("unsubscribe/<str:token>/", views.unsubscribe_view, name="unsubscribe"),
+]

@@ -1,0 +1,101 @@
+"""Report pages: settings with "send me a preview now", and one-click unsubscribe.
+
+The logic lives in reports/sending.py and reports/unsubscribe.py; these views translate
+between HTTP and it.
+"""
+
+import smtplib
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.models import Profile
+
+from . import sending, unsubscribe
+from .forms import RecipientForm, SubscriptionForm
+from .models import ReportSubscription, zone_of
+from .schedule import FREQUENCIES
+
+
+def _subscriptions(user) -> list[ReportSubscription]:
+    """The person's three subscriptions (daily, weekly, monthly), created off on first visit."""
+    return [
+        ReportSubscription.objects.get_or_create(user=user, frequency=frequency)[0]
+        for frequency in FREQUENCIES
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_settings(request):
+    """Which reports to get, when, for which accounts; and where they go."""
+    user = request.user
+    data = request.POST if request.method == "POST" else None
+    recipient = RecipientForm(
+        data, initial={"email": user.email, "timezone": Profile.of(user).timezone}
+    )
+    forms = [
+        SubscriptionForm(data, instance=subscription, prefix=subscription.frequency, user=user)
+        for subscription in _subscriptions(user)
+    ]
+    if data is not None and recipient.is_valid() and all(f.is_valid() for f in forms):
+        with transaction.atomic():
+            recipient.save(user)
+            for form in forms:
+                subscription = form.save(commit=False)
+                subscription.user = user  # with the profile just saved
+                sending.schedule(subscription)
+                subscription.save()
+                form.save_m2m()
+        messages.success(request, "Your report settings were saved.")
+        return redirect("reports:settings")
+    return render(
+        request,
+        "reports/settings.html",
+        {"recipient": recipient, "forms": forms, "zone": zone_of(user)},
+    )
+
+
+@login_required
+@require_POST
+def preview(request, frequency: str):
+    """Send the person's report for the last complete period now."""
+    subscription = get_object_or_404(ReportSubscription, user=request.user, frequency=frequency)
+    if not request.user.email:
+        messages.error(request, "Add the address reports go to first, then save.")
+    elif not subscription.report_accounts():
+        messages.error(request, "Link an X account first: a report needs numbers to show.")
+    else:
+        try:
+            address = sending.send_preview(subscription)
+        except (smtplib.SMTPException, OSError) as exc:
+            messages.error(request, f"The preview could not be sent: {exc}")
+        else:
+            what = subscription.get_frequency_display().lower()
+            messages.success(request, f"A preview of your {what} report was sent to {address}.")
+    return redirect("reports:settings")
+
+
+@csrf_exempt  # RFC 8058 one-click: mail clients POST without a session; the token is the key
+@require_http_methods(["GET", "POST"])
+def unsubscribe_view(request, token: str):
+    """GET shows a confirm button (link scanners must not unsubscribe anyone); POST does it."""
+    try:
+        subscription = unsubscribe.read(token)
+    except ReportSubscription.DoesNotExist:
+        return render(request, "reports/unsubscribe.html", {"state": "gone"})
+    if subscription is None:
+        return render(request, "reports/unsubscribe.html", {"state": "invalid"}, status=400)
+    if request.method == "POST":
+        done = unsubscribe.unsubscribe(subscription)
+        state = "done" if done else "already"
+    else:
+        subscription.refresh_from_db(fields=["enabled"])
+        state = "confirm" if subscription.enabled else "already"
+    return render(
+        request, "reports/unsubscribe.html", {"state": state, "subscription": subscription}
+    )

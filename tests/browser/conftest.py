@@ -1,0 +1,129 @@
+"""Playwright's sync API driving Debian's headless chromium against the live server.
+
+The browser is launched once per session; each test gets a fresh context (no cookies) and
+a page whose every request and every JavaScript error is recorded, so tests can assert that
+a page loads nothing from any host but ours and runs without errors.
+"""
+
+import os
+from urllib.parse import urlsplit
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+SCREENSHOTS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "screenshots")
+# Chart.js draws in the browser: waiting for it is a wait on a condition, never a sleep.
+WAIT_MS = 15_000
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # The default hasher costs ~0.3 s per sign-in; these tests are about pages.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One browser per module. Playwright's sync API keeps an asyncio loop running in this
+    thread while it lives, which Django's ORM would refuse as an async context: allowed
+    here for the module's lifetime only (the ORM calls are sync, in this thread)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (see .ci/run)")
+    from playwright.sync_api import sync_playwright
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+
+
+class Tab:
+    """A page plus what it did: every URL requested and every JavaScript error."""
+
+    def __init__(self, page, base_url: str):
+        self.page = page
+        self.base_url = base_url
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        page.on("request", lambda request: self.requests.append(request.url))
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on(
+            "console",
+            lambda message: self.errors.append(message.text) if message.type == "error" else None,
+        )
+        page.set_default_timeout(WAIT_MS)
+
+    def open(self, path: str):
+        response = self.page.goto(self.base_url + path)
+        assert response.status == 200, f"{path}: {response.status}"
+        return response
+
+    def sign_in(self, username: str, password: str) -> None:
+        self.open("/auth/login/")
+        self.page.fill("input[name=username]", username)
+        self.page.fill("input[name=password]", password)
+        self.page.click("button[type=submit]")
+        self.page.wait_for_selector("text=Sign out")
+
+    def charts(self, *ids: str) -> dict:
+        """Wait until these charts exist, then return what each one holds and whether it
+        painted anything: {id: {labels, datasets: [{label, data}], painted}}."""
+        self.page.wait_for_function(
+            "ids => ids.every(id => window.metricsdashCharts && window.metricsdashCharts[id])",
+            arg=list(ids),
+        )
+        return self.page.evaluate(
+            """ids => Object.fromEntries(ids.map(id => {
+                const canvas = document.getElementById(id);
+                const chart = Chart.getChart(canvas);
+                const pixels = canvas.getContext("2d")
+                    .getImageData(0, 0, canvas.width, canvas.height).data;
+                let painted = 0;
+                for (let i = 3; i < pixels.length; i += 4) if (pixels[i]) painted++;
+                return [id, {
+                    same: chart === window.metricsdashCharts[id],
+                    type: chart.config.type,
+                    labels: chart.data.labels,
+                    datasets: chart.data.datasets.map(d => ({label: d.label, data: d.data})),
+                    painted,
+                    width: canvas.width,
+                }];
+            }))""",
+            list(ids),
+        )
+
+    def page_data(self, element_id: str):
+        return self.page.evaluate(
+            "id => JSON.parse(document.getElementById(id).textContent)", element_id
+        )
+
+    def screenshot(self, name: str, selector: str | None = None) -> str:
+        """The whole page, or one element of it, under tests/screenshots/ (git-ignored)."""
+        os.makedirs(SCREENSHOTS, exist_ok=True)
+        path = os.path.join(SCREENSHOTS, f"{name}.png")
+        if selector:
+            self.page.locator(selector).screenshot(path=path)
+        else:
+            self.page.screenshot(path=path, full_page=True)
+        return path
+
+    def foreign_requests(self) -> list[str]:
+        ours = urlsplit(self.base_url).netloc
+        return [url for url in self.requests if urlsplit(url).netloc != ours]
+
+
+@pytest.fixture
+def tab(chromium, live_server):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    yield Tab(context.new_page(), live_server.url)
+    context.close()

@@ -1,0 +1,580 @@
+"""The dashboard: overview, Tweet pages, compare, their JSON endpoints and CSV exports.
+
+Views only translate HTTP: they parse the query (tweets/forms.py), find the person's own
+accounts and Tweets (anyone else's id is a 404, never a hint that it exists), call
+tweets/queries.py and render. Each page hands its charts, through json_script, exactly the
+payload its JSON endpoint returns, so what is drawn and what the API says never differ.
+"""
+
+import csv
+import functools
+from dataclasses import dataclass
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import EmptyPage, Paginator
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts import oauth
+from accounts.models import Profile, XAccount
+
+from . import queries
+from .forms import (
+    BadQuery,
+    CompareQuery,
+    PeriodQuery,
+    ProfileForm,
+    SeriesQuery,
+    TopQuery,
+    TweetQuery,
+)
+from .models import TWEET_SAMPLE_FIELDS, Tweet, TweetSample
+
+SAMPLES_PER_PAGE = 50
+COMPARE_CANDIDATES = 40
+
+
+def dashboard_view(*, json: bool = False):
+    """Sign-in required, GET only, and a malformed query answered with a 400 and why."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                return view(request, *args, **kwargs)
+            except (BadQuery, queries.TooManyPoints) as exc:
+                message = str(exc)
+                if json:
+                    return JsonResponse({"error": message}, status=400)
+                return render(request, "tweets/bad_request.html", {"message": message}, status=400)
+
+        return login_required(require_GET(wrapper))
+
+    return decorate
+
+
+# --- whose data --------------------------------------------------------------------------
+
+
+def _accounts(request, account_id: int | None) -> list[XAccount]:
+    """The person's accounts in scope: all of them, or the one asked for (else 404)."""
+    if account_id is None:
+        return list(request.user.x_accounts.order_by("username"))
+    return [get_object_or_404(XAccount, pk=account_id, owner=request.user)]
+
+
+def _tweet(request, tweet_id: int) -> Tweet:
+    return get_object_or_404(
+        Tweet.objects.select_related("account"), pk=tweet_id, account__owner=request.user
+    )
+
+
+def _zone(request):
+    return Profile.of(request.user).zone
+
+
+@dataclass
+class Scope:
+    """What a period query chose: its values, the accounts, the timezone and the period."""
+
+    data: dict
+    accounts: list[XAccount]
+    tz: ZoneInfo
+    days: tuple[date, date]  # first and last local day
+    period: queries.Period
+
+    @property
+    def ids(self) -> list[int]:
+        return [account.pk for account in self.accounts]
+
+    @property
+    def previous_days(self) -> tuple[date, date]:
+        """The previous period of equal length, as the local days it touches."""
+        previous = self.period.previous
+        last = previous.end - timedelta(microseconds=1)
+        return previous.start.astimezone(self.tz).date(), last.astimezone(self.tz).date()
+
+    @property
+    def one(self) -> XAccount | None:
+        """The account, when the scope is a single one."""
+        return self.accounts[0] if self.data["account"] != "all" else None
+
+    def as_json(self) -> dict:
+        return {
+            "first_day": self.days[0],
+            "last_day": self.days[1],
+            "timezone": str(self.tz),
+            "start": self.period.start,
+            "end": self.period.end,
+            "previous": {"start": self.period.previous.start, "end": self.period.previous.end},
+        }
+
+
+def _scope(request, form_class=PeriodQuery) -> Scope:
+    """Parse a period query (BadQuery if malformed; 404 for an account not the person's)."""
+    form = form_class(request.GET)
+    data = form.parsed()
+    accounts = _accounts(request, form.account_id())
+    tz = _zone(request)
+    days = form.dates(tz, timezone.now())
+    return Scope(data, accounts, tz, days, queries.local_period(*days, tz))
+
+
+def _kpis_json(kpis) -> list[dict]:
+    return [
+        {
+            "name": k.name,
+            "label": k.label,
+            "value": k.value,
+            "previous": k.previous,
+            "change": k.change,
+            "is_rate": k.is_rate,
+        }
+        for k in kpis
+    ]
+
+
+def _query(request, **changes) -> str:
+    """This page's query string with some parameters changed (None removes one)."""
+    query = request.GET.copy()
+    for name, value in changes.items():
+        if value is None:
+            query.pop(name, None)
+        else:
+            query[name] = value
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else ""
+
+
+# --- overview ----------------------------------------------------------------------------
+
+
+@dashboard_view()
+def overview(request):
+    """KPI cards, impressions over time, engagements by kind and the top Tweets."""
+    scope = _scope(request, TopQuery)
+    data, ids, period = scope.data, scope.ids, scope.period
+    context = {
+        "owned": list(request.user.x_accounts.order_by("username")),
+        "scope": scope,
+        "data": data,
+        "as_of": queries.as_of(ids) if ids else None,
+        "oauth1": oauth.oauth1_configured(),
+        "oauth2": oauth.oauth2_configured(),
+        "formula": queries.ENGAGEMENT_FORMULA,
+        "completion_formula": queries.COMPLETION_FORMULA,
+        "periods": _period_links(request, data),
+    }
+    if context["as_of"] is not None:
+        series = queries.account_series(ids, period, scope.tz, "impressions", data["interval"])
+        # Summed once for the KPI cards and the engagements chart (queries.kpis sums the same).
+        current = queries.totals(ids, period)
+        previous = queries.totals(ids, period.previous)
+        engagements = queries.engagements_from_totals(current, previous)
+        sort, descending = data["sort"], data["order"] == "desc"
+        context.update(
+            kpis=queries.kpis_from_totals(current, previous),
+            series=series,
+            series_rows=_series_rows(series),
+            engagements=engagements,
+            top=queries.top_tweets(ids, period, sort, descending, data["limit"]),
+            top_count=queries.tweets_posted(ids, period),
+            all_rows_query=_query(request, limit=1000),
+            sort_links=_sort_links(request, sort, descending),
+            intervals=_interval_links(request, period, series["interval"]),
+            chart_data={"series": series, "engagements": engagements},
+            csv_query=_query(request, limit=None),
+        )
+    with timezone.override(scope.tz):
+        return render(request, "tweets/overview.html", context)
+
+
+def _period_links(request, data) -> list[dict]:
+    chosen = data["period"]
+    return [
+        {
+            "label": label,
+            "query": _query(request, period=value, start=None, end=None),
+            "current": chosen == value,
+        }
+        for value, label in (("7", "7 days"), ("30", "30 days"), ("90", "90 days"))
+    ]
+
+
+def _interval_links(request, period, current) -> list[dict]:
+    links = []
+    for interval, label in (("hour", "by hour"), ("day", "by day")):
+        if interval == "hour" and period.length / timedelta(hours=1) > queries.MAX_POINTS:
+            continue  # would exceed the point limit
+        links.append(
+            {
+                "label": label,
+                "query": _query(request, interval=interval),
+                "current": interval == current,
+            }
+        )
+    return links
+
+
+def _sort_links(request, sort: str, descending: bool) -> dict:
+    """For each column: the link that sorts by it (a second click reverses the order)."""
+    links = {}
+    for name in queries.TOP_SORTS:
+        order = "asc" if name == sort and descending else "desc"
+        state = None
+        if name == sort:
+            state = "descending" if descending else "ascending"
+        links[name] = {"query": _query(request, sort=name, order=order), "state": state}
+    return links
+
+
+def _series_rows(series) -> list[dict]:
+    s = series["series"]
+    return [
+        {
+            "label": label,
+            "organic": s["organic"][i],
+            "promoted": s["promoted"][i],
+            "unsplit": s["unsplit"][i],
+            "total": s["total"][i],
+        }
+        for i, label in enumerate(series["labels"])
+    ]
+
+
+TOP_CSV_COLUMNS = (
+    "id",
+    "account",
+    "created_at",
+    "kind",
+    "promoted",
+    *queries.TWEET_METRICS,
+    "engagements",
+    "engagement_rate",
+    "organic_impressions",
+    "promoted_impressions",
+    "as_of",
+    "text",
+)
+
+
+@dashboard_view()
+def overview_csv(request):
+    """The top Tweets table for the period, every row, as CSV (empty cell: not measured)."""
+    scope = _scope(request, TopQuery)
+    rows = queries.top_tweets(
+        scope.ids, scope.period, scope.data["sort"], scope.data["order"] == "desc"
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"metricsdash-tweets-{scope.days[0]}-to-{scope.days[1]}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    writer = csv.writer(response)
+    writer.writerow(TOP_CSV_COLUMNS)
+    for row in rows:
+        writer.writerow(_csv_cell(row[column]) for column in TOP_CSV_COLUMNS)
+    return response
+
+
+def _csv_cell(value):
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+@dashboard_view(json=True)
+def api_kpis(request):
+    """KPIs of the period and the previous one, with their change."""
+    scope = _scope(request)
+    return JsonResponse(
+        {
+            "period": scope.as_json(),
+            "as_of": queries.as_of(scope.ids),
+            "formulas": {
+                "engagement_rate": queries.ENGAGEMENT_FORMULA,
+                "video_completion_rate": queries.COMPLETION_FORMULA,
+            },
+            "kpis": _kpis_json(queries.kpis(scope.ids, scope.period)),
+        }
+    )
+
+
+@dashboard_view(json=True)
+def api_series(request):
+    """One metric over time, organic / promoted / not split, bucketed in the database."""
+    scope = _scope(request, SeriesQuery)
+    series = queries.account_series(
+        scope.ids, scope.period, scope.tz, scope.data["metric"], scope.data["interval"]
+    )
+    return JsonResponse({**series, "period": scope.as_json()})
+
+
+@dashboard_view(json=True)
+def api_engagements(request):
+    """Each kind of engagement in the period, against the previous one."""
+    scope = _scope(request)
+    return JsonResponse(
+        {
+            "period": scope.as_json(),
+            "as_of": queries.as_of(scope.ids),
+            "engagements": queries.engagements_by_kind(scope.ids, scope.period),
+        }
+    )
+
+
+@dashboard_view(json=True)
+def api_top_tweets(request):
+    """Tweets posted in the period, sorted by a metric."""
+    scope = _scope(request, TopQuery)
+    data = scope.data
+    tweets = queries.top_tweets(
+        scope.ids, scope.period, data["sort"], data["order"] == "desc", data["limit"]
+    )
+    return JsonResponse(
+        {
+            "period": scope.as_json(),
+            "sort": data["sort"],
+            "order": data["order"],
+            "as_of": queries.as_of(scope.ids),
+            "tweets": tweets,
+        }
+    )
+
+
+# --- one Tweet ---------------------------------------------------------------------------
+
+
+@dashboard_view()
+def tweet(request, tweet_id: int):
+    """A Tweet's curves by age, gains per hour, organic vs promoted, video funnel, samples."""
+    item = _tweet(request, tweet_id)
+    data = TweetQuery(request.GET).parsed()
+    tz = _zone(request)
+    samples = TweetSample.objects.filter(tweet=item).order_by("-captured_at")
+    paginator = Paginator(samples, SAMPLES_PER_PAGE)
+    try:
+        page = paginator.page(data["page"])
+    except EmptyPage as exc:
+        raise BadQuery(f"page: there are {paginator.num_pages} pages of samples.") from exc
+    series = queries.tweet_series(item)
+    gains = queries.tweet_gains(item, data["metric"], tz)
+    videos = queries.tweet_videos(item)
+    latest = samples.first()
+    context = {
+        "tweet": item,
+        "tz": tz,
+        "metric": data["metric"],
+        "metric_label": queries.TWEET_METRICS[data["metric"]],
+        "metric_links": [
+            {"name": name, "label": label, "query": _query(request, metric=name, page=None)}
+            for name, label in queries.TWEET_METRICS.items()
+        ],
+        "latest": latest,
+        "latest_rows": _latest_rows(latest),
+        "series": series,
+        "gains": gains,
+        "gain_rows": [
+            {"label": label, "gain": gain}
+            for label, gain in zip(gains["labels"], gains["gains"], strict=True)
+            if gain
+        ],
+        "videos": videos,
+        "page": page,
+        "page_rows": [_sample_row(s, item) for s in page.object_list],
+        "page_links": {
+            "previous": _query(request, page=page.previous_page_number())
+            if page.has_previous()
+            else None,
+            "next": _query(request, page=page.next_page_number()) if page.has_next() else None,
+        },
+        "has_split": any(
+            v is not None
+            for name in ("organic_impressions", "promoted_impressions")
+            for v in series["metrics"][name]
+        ),
+        "chart_data": {
+            "series": series,
+            "gains": gains,
+            "videos": videos,
+            "labels": queries.TWEET_METRICS,
+        },
+    }
+    with timezone.override(tz):
+        return render(request, "tweets/tweet.html", context)
+
+
+def _latest_rows(sample) -> list[dict]:
+    """Every metric of the latest sample: total, organic, promoted ("—" where X gave none)."""
+    rows = []
+    for name, label in queries.TWEET_METRICS.items():
+        split = name in queries.SPLIT_TWEET_METRICS
+        rows.append(
+            {
+                "name": name,
+                "label": label,
+                "total": getattr(sample, name, None),
+                "organic": getattr(sample, f"organic_{name}", None) if split else None,
+                "promoted": getattr(sample, f"promoted_{name}", None) if split else None,
+                "split": split,
+            }
+        )
+    return rows
+
+
+def _sample_row(sample, item) -> dict:
+    return {
+        "captured_at": sample.captured_at,
+        "age_hours": (sample.captured_at - item.created_at).total_seconds() / 3600,
+        **{name: getattr(sample, name) for name in TWEET_SAMPLE_FIELDS},
+    }
+
+
+@dashboard_view()
+def tweet_samples_csv(request, tweet_id: int):
+    """Every sample of a Tweet, oldest first, streamed (an empty cell: X gave nothing)."""
+    item = _tweet(request, tweet_id)
+    tz = _zone(request)
+    rows = (
+        TweetSample.objects.filter(tweet=item)
+        .order_by("captured_at")
+        .values_list("captured_at", *TWEET_SAMPLE_FIELDS)
+        .iterator(chunk_size=2000)
+    )
+
+    class Echo:
+        def write(self, value):
+            return value
+
+    writer = csv.writer(Echo())
+
+    def lines():
+        yield writer.writerow(
+            ["captured_at", "captured_at_local", "age_hours", *TWEET_SAMPLE_FIELDS]
+        )
+        for captured_at, *values in rows:
+            age = round((captured_at - item.created_at).total_seconds() / 3600, 4)
+            local = captured_at.astimezone(tz).isoformat()
+            yield writer.writerow(
+                [captured_at.isoformat(), local, age, *("" if v is None else v for v in values)]
+            )
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="tweet-{item.pk}-samples.csv"'
+    return response
+
+
+@dashboard_view(json=True)
+def api_tweet_series(request, tweet_id: int):
+    """Every metric of a Tweet by age since posting (cumulative)."""
+    return JsonResponse(queries.tweet_series(_tweet(request, tweet_id)))
+
+
+@dashboard_view(json=True)
+def api_tweet_gains(request, tweet_id: int):
+    """Gains of one metric per hour (per local day for long-lived Tweets)."""
+    item = _tweet(request, tweet_id)
+    data = TweetQuery(request.GET).parsed()
+    return JsonResponse(queries.tweet_gains(item, data["metric"], _zone(request)))
+
+
+@dashboard_view(json=True)
+def api_tweet_video(request, tweet_id: int):
+    """The Tweet's videos: quartile funnel with retention, views by age."""
+    item = _tweet(request, tweet_id)
+    return JsonResponse({"tweet": str(item.pk), "videos": queries.tweet_videos(item)})
+
+
+# --- compare -----------------------------------------------------------------------------
+
+
+def _compared(request, ids: list[int]) -> list[Tweet]:
+    """The person's Tweets with these ids, in the order asked; any other id is a 404."""
+    found = Tweet.objects.filter(pk__in=ids, account__owner=request.user).select_related("account")
+    by_id = {t.pk: t for t in found}
+    if len(by_id) != len(ids):
+        raise Http404("No such Tweet among yours.")
+    return [by_id[i] for i in ids]
+
+
+@dashboard_view()
+def compare(request):
+    """Up to ten Tweets overlaid by age since posting, raw or normalised."""
+    data = CompareQuery(request.GET).parsed()
+    tweets = _compared(request, data["ids"])
+    tz = _zone(request)
+    candidates = list(
+        Tweet.objects.filter(account__owner=request.user)
+        .select_related("account")
+        .order_by("-created_at")[:COMPARE_CANDIDATES]
+    )
+    chosen = {t.pk for t in tweets}
+    candidates = tweets + [t for t in candidates if t.pk not in chosen]
+    series = (
+        queries.compare_series(
+            tweets, data["metric"], data["window"], data["scale"] == "normalised"
+        )
+        if tweets
+        else []
+    )
+    window = queries.COMPARE_WINDOWS[data["window"]]
+    context = {
+        "data": data,
+        "tweets": tweets,
+        "chosen": chosen,
+        "candidates": candidates,
+        "series": series,
+        "checkpoints": [f"{h}h" for h in queries.CHECKPOINTS if timedelta(hours=h) <= window],
+        "windows": list(queries.COMPARE_WINDOWS),
+        "metrics": queries.TWEET_METRICS,
+        "max_tweets": queries.COMPARE_MAX_TWEETS,
+        "chart_data": {
+            "series": series,
+            "metric": data["metric"],
+            "label": queries.TWEET_METRICS[data["metric"]],
+            "scale": data["scale"],
+            "window_hours": window / timedelta(hours=1),
+        },
+        "tz": tz,
+    }
+    with timezone.override(tz):
+        return render(request, "tweets/compare.html", context)
+
+
+@dashboard_view(json=True)
+def api_compare(request):
+    """The compare chart's data: one curve per Tweet."""
+    data = CompareQuery(request.GET).parsed()
+    if not data["ids"]:
+        raise BadQuery("ids: choose one to ten Tweet ids, e.g. ids=123,456.")
+    tweets = _compared(request, data["ids"])
+    normalise = data["scale"] == "normalised"
+    return JsonResponse(
+        {
+            "metric": data["metric"],
+            "window": data["window"],
+            "scale": data["scale"],
+            "tweets": queries.compare_series(tweets, data["metric"], data["window"], normalise),
+        }
+    )
+
+
+# --- the person's settings ---------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_page(request):
+    """The person's timezone, used by the dashboard and the email reports."""
+    profile = Profile.of(request.user)
+    form = ProfileForm(request.POST or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Timezone set to {profile.timezone}.")
+        return redirect("dashboard:settings")
+    return render(request, "tweets/settings.html", {"form": form, "now": timezone.now()})
