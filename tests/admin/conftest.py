@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import Profile
 from metricsdash import monitoring
 from reports.models import ReportDelivery, ReportSubscription
+from tests.browser.conftest import chromium  # noqa: F401 - the shared browser fixture
 from tweets import polling
 
 PASSWORD = "correct-horse-battery-staple"

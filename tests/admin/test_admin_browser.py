@@ -1,18 +1,15 @@
 """In a real browser: staff sign in to the admin, run every action, and no page's HTML
 holds a token, neither a plaintext one nor the stored ciphertext.
 
-Chromium is Debian's (/usr/bin/chromium), driven by Playwright's sync API; no browser is
-downloaded. The live server and the sandbox are real HTTP servers on loopback.
+Chromium is Debian's, launched by tests/browser/conftest.py's `chromium` fixture. The
+live server and the sandbox are real HTTP servers on loopback.
 """
 
-import os
-from pathlib import Path
 
 import pytest
 from django.contrib import admin
 from django.contrib.admin.utils import quote
 from django.urls import reverse
-from playwright.sync_api import sync_playwright
 
 from accounts.models import XAccount
 from reports.models import ReportSubscription
@@ -20,29 +17,6 @@ from reports.models import ReportSubscription
 from .conftest import PASSWORD, secrets_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (see .ci/run)")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
-    # between page loads are plain synchronous code all the same.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 class AdminPages:
@@ -87,11 +61,11 @@ class AdminPages:
 
 
 def test_staff_run_every_admin_action_and_no_page_holds_a_token(
-    live_server, browser, installation, staff
+    live_server, chromium, installation, staff
 ):
     demo, newcomer = installation
     secrets = secrets_of(demo, newcomer)
-    pages = AdminPages(browser.new_page(), live_server.url)
+    pages = AdminPages(chromium.new_page(), live_server.url)
     pages.sign_in(staff.username, PASSWORD)
     accounts = "/admin/accounts/xaccount/"
 
@@ -149,4 +123,3 @@ def test_staff_run_every_admin_action_and_no_page_holds_a_token(
     # The check has teeth: the ciphertext is really stored, and the pages show the accounts.
     assert XAccount.objects.get(pk=demo.pk).tokens_encrypted == secrets[0]
     assert "@sandbox_demo" in pages.html[accounts]
-    assert os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] == "true"
