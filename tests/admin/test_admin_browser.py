@@ -5,7 +5,6 @@ Chromium is Debian's, launched by tests/browser/conftest.py's `chromium` fixture
 live server and the sandbox are real HTTP servers on loopback.
 """
 
-
 import pytest
 from django.contrib import admin
 from django.contrib.admin.utils import quote

@@ -9,10 +9,8 @@ import re
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -20,8 +18,8 @@ from django.conf import settings
 
 from metricsdash import monitoring
 from metricsdash.celery import app
+from tests.conftest import ROOT, wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
 
 pytestmark = pytest.mark.django_db
@@ -86,16 +84,6 @@ def test_no_worker_at_all_is_a_warning(client, staff):
     assert "No worker has given a sign of life" in health_page(client)
 
 
-def wait_for(condition, what: str, timeout: float = 45.0):
-    """Poll for a condition another process brings about (bounded; no fixed sleep)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.fixture
 def worker_process(tmp_path):
     """`celery worker --beat` with one-second heartbeats and ticks, on a queue of its own
@@ -153,8 +141,8 @@ def test_a_real_worker_killed_shows_as_stopped(client, staff, worker_process, tm
     def running():
         return worker_state(health_page(client), hostname) == "running"
 
-    wait_for(running, "the worker's first heartbeat")
-    wait_for(lambda: all(at for _, at in monitoring.beat_ticks()), "a tick of each beat task")
+    wait_for(running, what="the worker's first heartbeat")
+    wait_for(lambda: all(at for _, at in monitoring.beat_ticks()), what="a tick of each beat task")
     page = health_page(client)
     assert "never seen" not in page
 

@@ -6,7 +6,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,9 +16,9 @@ from django.conf import settings
 from django.db import connection
 
 from metricsdash.celery import app
+from tests.conftest import ROOT, wait_for
 from tweets.models import PollRun, TweetSample
 
-ROOT = Path(__file__).resolve().parents[2]
 KEY = Fernet.generate_key().decode()
 
 
@@ -49,15 +48,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def wait_for(condition, timeout=60.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
