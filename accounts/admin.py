@@ -8,8 +8,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
-from django.utils import timezone
 
+from . import oauth
 from .models import Profile, XAccount
 
 TOKEN_FIELDS = ("tokens_encrypted",)
@@ -104,27 +104,22 @@ class XAccountAdmin(admin.ModelAdmin):
                 request, f"{skipped} account(s) skipped: {reason_not}.", messages.WARNING
             )
 
+    # The same state changes as the accounts page makes (accounts/oauth.py), one
+    # conditional UPDATE per account, so a state the poller just set is never overridden.
     @admin.action(description="Poll now (the beat claims them within a minute)")
     def poll_now(self, request, queryset):
-        active = list(queryset.filter(state=XAccount.State.ACTIVE))
-        XAccount.objects.filter(pk__in=[a.pk for a in active]).update(next_poll_at=timezone.now())
-        self._done(request, queryset, active, "Queued for polling", "not active")
+        changed = [a for a in queryset if oauth.poll_now(a)]
+        self._done(request, queryset, changed, "Queued for polling", "not active")
 
     @admin.action(description="Pause polling")
     def pause(self, request, queryset):
-        active = list(queryset.filter(state=XAccount.State.ACTIVE))
-        XAccount.objects.filter(pk__in=[a.pk for a in active]).update(
-            state=XAccount.State.PAUSED, state_reason="Paused by an administrator."
-        )
-        self._done(request, queryset, active, "Paused", "not active")
+        changed = [a for a in queryset if oauth.pause(a, reason="Paused by an administrator.")]
+        self._done(request, queryset, changed, "Paused", "not active")
 
     @admin.action(description="Resume polling")
     def resume(self, request, queryset):
-        paused = list(queryset.filter(state=XAccount.State.PAUSED))
-        XAccount.objects.filter(pk__in=[a.pk for a in paused]).update(
-            state=XAccount.State.ACTIVE, state_reason="", next_poll_at=timezone.now()
-        )
-        self._done(request, queryset, paused, "Resumed", "not paused")
+        changed = [a for a in queryset if oauth.resume(a)]
+        self._done(request, queryset, changed, "Resumed", "not paused")
 
     @admin.action(description="Require re-authorisation (asks for a reason)")
     def require_reauth(self, request, queryset):

@@ -403,11 +403,11 @@ def save_link(
     return account, created
 
 
-def pause(account: XAccount) -> bool:
+def pause(account: XAccount, reason: str = "Paused by its owner.") -> bool:
     """Stop polling an active account; False when it was not active."""
     return bool(
         XAccount.objects.filter(pk=account.pk, state=XAccount.State.ACTIVE).update(
-            state=XAccount.State.PAUSED, state_reason="Paused by its owner."
+            state=XAccount.State.PAUSED, state_reason=reason
         )
     )
 
