@@ -19,6 +19,6 @@ urlpatterns = [
     path("auth/password/", accounts_views.PasswordChange.as_view(), name="password_change"),
     path("accounts/", include("accounts.urls")),
     path("reports/", include("reports.urls")),
-    path("dashboard/", include("tweets.urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("admin/", admin.site.urls),
 ]

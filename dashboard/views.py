@@ -1,6 +1,6 @@
 """The dashboard: overview, Tweet pages, compare, their JSON endpoints and CSV exports.
 
-Views only translate HTTP: they parse the query (tweets/forms.py), find the person's own
+Views only translate HTTP: they parse the query (dashboard/forms.py), find the person's own
 accounts and Tweets (anyone else's id is a 404, never a hint that it exists), call
 tweets/queries.py and render. Each page hands its charts, through json_script, exactly the
 payload its JSON endpoint returns, so what is drawn and what the API says never differ.
@@ -22,8 +22,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import oauth
 from accounts.models import Profile, XAccount
+from tweets import queries
+from tweets.models import TWEET_SAMPLE_FIELDS, Tweet, TweetSample
 
-from . import queries
 from .forms import (
     BadQuery,
     CompareQuery,
@@ -33,7 +34,6 @@ from .forms import (
     TopQuery,
     TweetQuery,
 )
-from .models import TWEET_SAMPLE_FIELDS, Tweet, TweetSample
 
 SAMPLES_PER_PAGE = 50
 COMPARE_CANDIDATES = 40
@@ -51,7 +51,8 @@ def dashboard_view(*, json: bool = False):
                 message = str(exc)
                 if json:
                     return JsonResponse({"error": message}, status=400)
-                return render(request, "tweets/bad_request.html", {"message": message}, status=400)
+                context = {"message": message}
+                return render(request, "dashboard/bad_request.html", context, status=400)
 
         return login_required(require_GET(wrapper))
 
@@ -191,7 +192,7 @@ def overview(request):
             csv_query=_query(request, limit=None),
         )
     with timezone.override(scope.tz):
-        return render(request, "tweets/overview.html", context)
+        return render(request, "dashboard/overview.html", context)
 
 
 def _period_links(request, data) -> list[dict]:
@@ -406,7 +407,7 @@ def tweet(request, tweet_id: int):
         },
     }
     with timezone.override(tz):
-        return render(request, "tweets/tweet.html", context)
+        return render(request, "dashboard/tweet.html", context)
 
 
 def _latest_rows(sample) -> list[dict]:
@@ -543,7 +544,7 @@ def compare(request):
         "tz": tz,
     }
     with timezone.override(tz):
-        return render(request, "tweets/compare.html", context)
+        return render(request, "dashboard/compare.html", context)
 
 
 @dashboard_view(json=True)
@@ -577,4 +578,4 @@ def settings_page(request):
         form.save()
         messages.success(request, f"Timezone set to {profile.timezone}.")
         return redirect("dashboard:settings")
-    return render(request, "tweets/settings.html", {"form": form, "now": timezone.now()})
+    return render(request, "dashboard/settings.html", {"form": form, "now": timezone.now()})

@@ -13,8 +13,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 
 from accounts.models import Profile
-
-from . import queries
+from tweets import queries
 
 PERIODS = (("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days"))
 DEFAULT_PERIOD = "30"
