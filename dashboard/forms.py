@@ -13,7 +13,11 @@ from zoneinfo import ZoneInfo
 from django import forms
 
 from accounts.models import Profile
-from tweets import queries
+from tweets.metrics import TWEET_METRICS
+from tweets.periods import INTERVALS
+from tweets.rollups import SERIES_METRICS, TOP_SORTS
+
+from .samples import COMPARE_MAX_TWEETS, COMPARE_WINDOWS
 
 PERIODS = (("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days"))
 DEFAULT_PERIOD = "30"
@@ -22,14 +26,16 @@ FIRST_DAY, LAST_DAY = date(2006, 1, 1), date(2100, 12, 31)
 ID = re.compile(r"^[0-9]{1,19}$")
 BIGGEST_ID = 2**63 - 1  # ids are 64-bit signed integers, in X and in our database
 DATE_FORMAT = "%Y-%m-%d"
+MAX_PERIOD_DAYS = 366
+METRIC_CHOICES = [(metric.name, metric.label) for metric in TWEET_METRICS]
 
 
 class BadQuery(ValueError):
     """A malformed query parameter; its message is shown with the 400."""
 
 
-def _choices(names, labels=None) -> list[tuple[str, str]]:
-    return [(name, (labels or {}).get(name, name)) for name in names]
+def _choices(names) -> list[tuple[str, str]]:
+    return [(name, name) for name in names]
 
 
 class QueryForm(forms.Form):
@@ -66,7 +72,7 @@ class PeriodQuery(QueryForm):
     period = forms.ChoiceField(choices=[*PERIODS, ("custom", "Custom")])
     start = forms.DateField(required=False, input_formats=[DATE_FORMAT])
     end = forms.DateField(required=False, input_formats=[DATE_FORMAT])
-    interval = forms.ChoiceField(choices=_choices(("auto", *queries.INTERVALS)))
+    interval = forms.ChoiceField(choices=_choices(("auto", *INTERVALS)))
 
     defaults = {"account": "all", "period": DEFAULT_PERIOD, "interval": "auto"}
     date_message = "Enter a date as YYYY-MM-DD."
@@ -99,9 +105,9 @@ class PeriodQuery(QueryForm):
                 f"start ({start}) is after end ({end}); swap them to see that period."
             )
         days = (end - start).days + 1
-        if days > queries.MAX_PERIOD_DAYS:
+        if days > MAX_PERIOD_DAYS:
             raise forms.ValidationError(
-                f"The period is {days} days long; the longest is {queries.MAX_PERIOD_DAYS}."
+                f"The period is {days} days long; the longest is {MAX_PERIOD_DAYS}."
             )
         return data
 
@@ -126,14 +132,14 @@ class PeriodQuery(QueryForm):
 
 
 class SeriesQuery(PeriodQuery):
-    metric = forms.ChoiceField(choices=_choices(queries.SERIES_METRICS))
+    metric = forms.ChoiceField(choices=_choices(SERIES_METRICS))
     defaults = {**PeriodQuery.defaults, "metric": "impressions"}
 
 
 class TopQuery(PeriodQuery):
     """The top Tweets table: sorted by any of its metrics."""
 
-    sort = forms.ChoiceField(choices=_choices(queries.TOP_SORTS))
+    sort = forms.ChoiceField(choices=_choices(TOP_SORTS))
     order = forms.ChoiceField(choices=_choices(("desc", "asc")))
     limit = forms.IntegerField(min_value=1, max_value=1000)
 
@@ -143,7 +149,7 @@ class TopQuery(PeriodQuery):
 class TweetQuery(QueryForm):
     """A Tweet page: which metric the gains chart shows, which page of samples."""
 
-    metric = forms.ChoiceField(choices=_choices(queries.TWEET_METRICS, queries.TWEET_METRICS))
+    metric = forms.ChoiceField(choices=METRIC_CHOICES)
     page = forms.IntegerField(min_value=1, max_value=1_000_000)
 
     defaults = {"metric": "impressions", "page": "1"}
@@ -153,9 +159,9 @@ class CompareQuery(QueryForm):
     """Up to ten Tweets by id, a window since posting, raw or normalised, one metric."""
 
     ids = forms.CharField(required=False)
-    window = forms.ChoiceField(choices=_choices(queries.COMPARE_WINDOWS))
+    window = forms.ChoiceField(choices=_choices(COMPARE_WINDOWS))
     scale = forms.ChoiceField(choices=_choices(("raw", "normalised")))
-    metric = forms.ChoiceField(choices=_choices(queries.TWEET_METRICS, queries.TWEET_METRICS))
+    metric = forms.ChoiceField(choices=METRIC_CHOICES)
 
     defaults = {"window": "7d", "scale": "raw", "metric": "impressions"}
 
@@ -171,9 +177,9 @@ class CompareQuery(QueryForm):
         if bad:
             raise forms.ValidationError(f"{bad[0][:30]!r} is not a Tweet id (digits only).")
         ids = list(dict.fromkeys(int(part) for part in raw))
-        if len(ids) > queries.COMPARE_MAX_TWEETS:
+        if len(ids) > COMPARE_MAX_TWEETS:
             raise forms.ValidationError(
-                f"{len(ids)} Tweets chosen; compare at most {queries.COMPARE_MAX_TWEETS}."
+                f"{len(ids)} Tweets chosen; compare at most {COMPARE_MAX_TWEETS}."
             )
         return ids
 

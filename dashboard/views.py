@@ -2,8 +2,9 @@
 
 Views only translate HTTP: they parse the query (dashboard/forms.py), find the person's own
 accounts and Tweets (anyone else's id is a 404, never a hint that it exists), call
-tweets/queries.py and render. Each page hands its charts, through json_script, exactly the
-payload its JSON endpoint returns, so what is drawn and what the API says never differ.
+tweets/rollups.py (account numbers) or dashboard/samples.py (a Tweet's samples) and
+render. Each page hands its charts, through json_script, exactly the payload its JSON
+endpoint returns, so what is drawn and what the API says never differ.
 """
 
 import csv
@@ -22,9 +23,17 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import oauth
 from accounts.models import Profile, XAccount
-from tweets import queries
-from tweets.models import TWEET_SAMPLE_FIELDS, Tweet, TweetSample
+from tweets import periods, rollups
+from tweets.metrics import (
+    COMPLETION_FORMULA,
+    ENGAGEMENT_FORMULA,
+    LABELS,
+    TWEET_METRICS,
+    TWEET_SAMPLE_COLUMNS,
+)
+from tweets.models import Tweet, TweetSample
 
+from . import samples
 from .forms import (
     BadQuery,
     CompareQuery,
@@ -36,6 +45,8 @@ from .forms import (
 )
 
 SAMPLES_PER_PAGE = 50
+# A Tweet's metrics and their labels, in the order tables show them.
+METRIC_LABELS = {metric.name: metric.label for metric in TWEET_METRICS}
 COMPARE_CANDIDATES = 40
 
 
@@ -47,7 +58,7 @@ def dashboard_view(*, json: bool = False):
         def wrapper(request, *args, **kwargs):
             try:
                 return view(request, *args, **kwargs)
-            except (BadQuery, queries.TooManyPoints) as exc:
+            except (BadQuery, periods.TooManyPoints) as exc:
                 message = str(exc)
                 if json:
                     return JsonResponse({"error": message}, status=400)
@@ -87,7 +98,7 @@ class Scope:
     accounts: list[XAccount]
     tz: ZoneInfo
     days: tuple[date, date]  # first and last local day
-    period: queries.Period
+    period: periods.Period
 
     @property
     def ids(self) -> list[int]:
@@ -123,7 +134,7 @@ def _scope(request, form_class=PeriodQuery) -> Scope:
     accounts = _accounts(request, form.account_id())
     tz = _zone(request)
     days = form.dates(tz, timezone.now())
-    return Scope(data, accounts, tz, days, queries.local_period(*days, tz))
+    return Scope(data, accounts, tz, days, periods.local_period(*days, tz))
 
 
 def _kpis_json(kpis) -> list[dict]:
@@ -164,27 +175,27 @@ def overview(request):
         "owned": list(request.user.x_accounts.order_by("username")),
         "scope": scope,
         "data": data,
-        "as_of": queries.as_of(ids) if ids else None,
+        "as_of": rollups.as_of(ids) if ids else None,
         "oauth1": oauth.oauth1_configured(),
         "oauth2": oauth.oauth2_configured(),
-        "formula": queries.ENGAGEMENT_FORMULA,
-        "completion_formula": queries.COMPLETION_FORMULA,
+        "formula": ENGAGEMENT_FORMULA,
+        "completion_formula": COMPLETION_FORMULA,
         "periods": _period_links(request, data),
     }
     if context["as_of"] is not None:
-        series = queries.account_series(ids, period, scope.tz, "impressions", data["interval"])
-        # Summed once for the KPI cards and the engagements chart (queries.kpis sums the same).
-        current = queries.totals(ids, period)
-        previous = queries.totals(ids, period.previous)
-        engagements = queries.engagements_from_totals(current, previous)
+        series = rollups.account_series(ids, period, scope.tz, "impressions", data["interval"])
+        # Summed once for the KPI cards and the engagements chart (rollups.kpis sums the same).
+        current = rollups.totals(ids, period)
+        previous = rollups.totals(ids, period.previous)
+        engagements = rollups.engagements_from_totals(current, previous)
         sort, descending = data["sort"], data["order"] == "desc"
         context.update(
-            kpis=queries.kpis_from_totals(current, previous),
+            kpis=rollups.kpis_from_totals(current, previous),
             series=series,
             series_rows=_series_rows(series),
             engagements=engagements,
-            top=queries.top_tweets(ids, period, sort, descending, data["limit"]),
-            top_count=queries.tweets_posted(ids, period),
+            top=rollups.top_tweets(ids, period, sort, descending, data["limit"]),
+            top_count=rollups.tweets_posted(ids, period),
             all_rows_query=_query(request, limit=1000),
             sort_links=_sort_links(request, sort, descending),
             intervals=_interval_links(request, period, series["interval"]),
@@ -210,7 +221,7 @@ def _period_links(request, data) -> list[dict]:
 def _interval_links(request, period, current) -> list[dict]:
     links = []
     for interval, label in (("hour", "by hour"), ("day", "by day")):
-        if interval == "hour" and period.length / timedelta(hours=1) > queries.MAX_POINTS:
+        if interval == "hour" and period.length / timedelta(hours=1) > periods.MAX_POINTS:
             continue  # would exceed the point limit
         links.append(
             {
@@ -225,7 +236,7 @@ def _interval_links(request, period, current) -> list[dict]:
 def _sort_links(request, sort: str, descending: bool) -> dict:
     """For each column: the link that sorts by it (a second click reverses the order)."""
     links = {}
-    for name in queries.TOP_SORTS:
+    for name in rollups.TOP_SORTS:
         order = "asc" if name == sort and descending else "desc"
         state = None
         if name == sort:
@@ -254,7 +265,7 @@ TOP_CSV_COLUMNS = (
     "created_at",
     "kind",
     "promoted",
-    *queries.TWEET_METRICS,
+    *METRIC_LABELS,
     "engagements",
     "engagement_rate",
     "organic_impressions",
@@ -268,7 +279,7 @@ TOP_CSV_COLUMNS = (
 def overview_csv(request):
     """The top Tweets table for the period, every row, as CSV (empty cell: not measured)."""
     scope = _scope(request, TopQuery)
-    rows = queries.top_tweets(
+    rows = rollups.top_tweets(
         scope.ids, scope.period, scope.data["sort"], scope.data["order"] == "desc"
     )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -296,12 +307,12 @@ def api_kpis(request):
     return JsonResponse(
         {
             "period": scope.as_json(),
-            "as_of": queries.as_of(scope.ids),
+            "as_of": rollups.as_of(scope.ids),
             "formulas": {
-                "engagement_rate": queries.ENGAGEMENT_FORMULA,
-                "video_completion_rate": queries.COMPLETION_FORMULA,
+                "engagement_rate": ENGAGEMENT_FORMULA,
+                "video_completion_rate": COMPLETION_FORMULA,
             },
-            "kpis": _kpis_json(queries.kpis(scope.ids, scope.period)),
+            "kpis": _kpis_json(rollups.kpis(scope.ids, scope.period)),
         }
     )
 
@@ -310,7 +321,7 @@ def api_kpis(request):
 def api_series(request):
     """One metric over time, organic / promoted / not split, bucketed in the database."""
     scope = _scope(request, SeriesQuery)
-    series = queries.account_series(
+    series = rollups.account_series(
         scope.ids, scope.period, scope.tz, scope.data["metric"], scope.data["interval"]
     )
     return JsonResponse({**series, "period": scope.as_json()})
@@ -323,8 +334,8 @@ def api_engagements(request):
     return JsonResponse(
         {
             "period": scope.as_json(),
-            "as_of": queries.as_of(scope.ids),
-            "engagements": queries.engagements_by_kind(scope.ids, scope.period),
+            "as_of": rollups.as_of(scope.ids),
+            "engagements": rollups.engagements_by_kind(scope.ids, scope.period),
         }
     )
 
@@ -334,7 +345,7 @@ def api_top_tweets(request):
     """Tweets posted in the period, sorted by a metric."""
     scope = _scope(request, TopQuery)
     data = scope.data
-    tweets = queries.top_tweets(
+    tweets = rollups.top_tweets(
         scope.ids, scope.period, data["sort"], data["order"] == "desc", data["limit"]
     )
     return JsonResponse(
@@ -342,7 +353,7 @@ def api_top_tweets(request):
             "period": scope.as_json(),
             "sort": data["sort"],
             "order": data["order"],
-            "as_of": queries.as_of(scope.ids),
+            "as_of": rollups.as_of(scope.ids),
             "tweets": tweets,
         }
     )
@@ -357,24 +368,24 @@ def tweet(request, tweet_id: int):
     item = _tweet(request, tweet_id)
     data = TweetQuery(request.GET).parsed()
     tz = _zone(request)
-    samples = TweetSample.objects.filter(tweet=item).order_by("-captured_at")
-    paginator = Paginator(samples, SAMPLES_PER_PAGE)
+    stored = TweetSample.objects.filter(tweet=item).order_by("-captured_at")
+    paginator = Paginator(stored, SAMPLES_PER_PAGE)
     try:
         page = paginator.page(data["page"])
     except EmptyPage as exc:
         raise BadQuery(f"page: there are {paginator.num_pages} pages of samples.") from exc
-    series = queries.tweet_series(item)
-    gains = queries.tweet_gains(item, data["metric"], tz)
-    videos = queries.tweet_videos(item)
-    latest = samples.first()
+    series = samples.tweet_series(item)
+    gains = samples.tweet_gains(item, data["metric"], tz)
+    videos = samples.tweet_videos(item)
+    latest = stored.first()
     context = {
         "tweet": item,
         "tz": tz,
         "metric": data["metric"],
-        "metric_label": queries.TWEET_METRICS[data["metric"]],
+        "metric_label": LABELS[data["metric"]],
         "metric_links": [
             {"name": name, "label": label, "query": _query(request, metric=name, page=None)}
-            for name, label in queries.TWEET_METRICS.items()
+            for name, label in METRIC_LABELS.items()
         ],
         "latest": latest,
         "latest_rows": _latest_rows(latest),
@@ -403,7 +414,7 @@ def tweet(request, tweet_id: int):
             "series": series,
             "gains": gains,
             "videos": videos,
-            "labels": queries.TWEET_METRICS,
+            "labels": METRIC_LABELS,
         },
     }
     with timezone.override(tz):
@@ -413,15 +424,15 @@ def tweet(request, tweet_id: int):
 def _latest_rows(sample) -> list[dict]:
     """Every metric of the latest sample: total, organic, promoted ("—" where X gave none)."""
     rows = []
-    for name, label in queries.TWEET_METRICS.items():
-        split = name in queries.SPLIT_TWEET_METRICS
+    for metric in TWEET_METRICS:
+        split = metric.split
         rows.append(
             {
-                "name": name,
-                "label": label,
-                "total": getattr(sample, name, None),
-                "organic": getattr(sample, f"organic_{name}", None) if split else None,
-                "promoted": getattr(sample, f"promoted_{name}", None) if split else None,
+                "name": metric.name,
+                "label": metric.label,
+                "total": getattr(sample, metric.name, None),
+                "organic": getattr(sample, metric.column("organic"), None) if split else None,
+                "promoted": getattr(sample, metric.column("promoted"), None) if split else None,
                 "split": split,
             }
         )
@@ -432,7 +443,7 @@ def _sample_row(sample, item) -> dict:
     return {
         "captured_at": sample.captured_at,
         "age_hours": (sample.captured_at - item.created_at).total_seconds() / 3600,
-        **{name: getattr(sample, name) for name in TWEET_SAMPLE_FIELDS},
+        **{name: getattr(sample, name) for name in TWEET_SAMPLE_COLUMNS},
     }
 
 
@@ -444,7 +455,7 @@ def tweet_samples_csv(request, tweet_id: int):
     rows = (
         TweetSample.objects.filter(tweet=item)
         .order_by("captured_at")
-        .values_list("captured_at", *TWEET_SAMPLE_FIELDS)
+        .values_list("captured_at", *TWEET_SAMPLE_COLUMNS)
         .iterator(chunk_size=2000)
     )
 
@@ -456,7 +467,7 @@ def tweet_samples_csv(request, tweet_id: int):
 
     def lines():
         yield writer.writerow(
-            ["captured_at", "captured_at_local", "age_hours", *TWEET_SAMPLE_FIELDS]
+            ["captured_at", "captured_at_local", "age_hours", *TWEET_SAMPLE_COLUMNS]
         )
         for captured_at, *values in rows:
             age = round((captured_at - item.created_at).total_seconds() / 3600, 4)
@@ -473,7 +484,7 @@ def tweet_samples_csv(request, tweet_id: int):
 @dashboard_view(json=True)
 def api_tweet_series(request, tweet_id: int):
     """Every metric of a Tweet by age since posting (cumulative)."""
-    return JsonResponse(queries.tweet_series(_tweet(request, tweet_id)))
+    return JsonResponse(samples.tweet_series(_tweet(request, tweet_id)))
 
 
 @dashboard_view(json=True)
@@ -481,14 +492,14 @@ def api_tweet_gains(request, tweet_id: int):
     """Gains of one metric per hour (per local day for long-lived Tweets)."""
     item = _tweet(request, tweet_id)
     data = TweetQuery(request.GET).parsed()
-    return JsonResponse(queries.tweet_gains(item, data["metric"], _zone(request)))
+    return JsonResponse(samples.tweet_gains(item, data["metric"], _zone(request)))
 
 
 @dashboard_view(json=True)
 def api_tweet_video(request, tweet_id: int):
     """The Tweet's videos: quartile funnel with retention, views by age."""
     item = _tweet(request, tweet_id)
-    return JsonResponse({"tweet": str(item.pk), "videos": queries.tweet_videos(item)})
+    return JsonResponse({"tweet": str(item.pk), "videos": samples.tweet_videos(item)})
 
 
 # --- compare -----------------------------------------------------------------------------
@@ -517,27 +528,27 @@ def compare(request):
     chosen = {t.pk for t in tweets}
     candidates = tweets + [t for t in candidates if t.pk not in chosen]
     series = (
-        queries.compare_series(
+        samples.compare_series(
             tweets, data["metric"], data["window"], data["scale"] == "normalised"
         )
         if tweets
         else []
     )
-    window = queries.COMPARE_WINDOWS[data["window"]]
+    window = samples.COMPARE_WINDOWS[data["window"]]
     context = {
         "data": data,
         "tweets": tweets,
         "chosen": chosen,
         "candidates": candidates,
         "series": series,
-        "checkpoints": [f"{h}h" for h in queries.CHECKPOINTS if timedelta(hours=h) <= window],
-        "windows": list(queries.COMPARE_WINDOWS),
-        "metrics": queries.TWEET_METRICS,
-        "max_tweets": queries.COMPARE_MAX_TWEETS,
+        "checkpoints": [f"{h}h" for h in samples.CHECKPOINTS if timedelta(hours=h) <= window],
+        "windows": list(samples.COMPARE_WINDOWS),
+        "metrics": METRIC_LABELS,
+        "max_tweets": samples.COMPARE_MAX_TWEETS,
         "chart_data": {
             "series": series,
             "metric": data["metric"],
-            "label": queries.TWEET_METRICS[data["metric"]],
+            "label": LABELS[data["metric"]],
             "scale": data["scale"],
             "window_hours": window / timedelta(hours=1),
         },
@@ -560,7 +571,7 @@ def api_compare(request):
             "metric": data["metric"],
             "window": data["window"],
             "scale": data["scale"],
-            "tweets": queries.compare_series(tweets, data["metric"], data["window"], normalise),
+            "tweets": samples.compare_series(tweets, data["metric"], data["window"], normalise),
         }
     )
 

@@ -1,4 +1,4 @@
-"""What a report says: one person's accounts over one period, from tweets.queries.
+"""What a report says: one person's accounts over one period, from tweets.rollups.
 
 Every number comes from the dashboard's own queries (KPIs from the hourly rollups, the
 impressions chart from account_series, top Tweets from top_tweets), so the email and the
@@ -11,7 +11,7 @@ import io
 from dataclasses import dataclass, field
 
 from accounts.models import XAccount
-from tweets import queries
+from tweets import rollups
 
 from .schedule import ReportPeriod
 
@@ -42,15 +42,15 @@ class Report:
 
     period: ReportPeriod
     accounts: list[XAccount]
-    kpis: list[queries.KPI]
+    kpis: list[rollups.KPI]
     top_tweets: list[dict]
     top_videos: list[dict]
-    series: dict  # queries.account_series for impressions, this period
+    series: dict  # rollups.account_series for impressions, this period
     previous_series: dict  # the same for the period before
     csv_rows: list[list] = field(default_factory=list)
 
     @property
-    def kpi(self) -> dict[str, queries.KPI]:
+    def kpi(self) -> dict[str, rollups.KPI]:
         return {k.name: k for k in self.kpis}
 
     @property
@@ -121,7 +121,7 @@ def _csv_rows(accounts, period: ReportPeriod) -> list[list]:
     rows = [header]
     for account in accounts:
         by_metric = {
-            metric: queries.account_series(
+            metric: rollups.account_series(
                 [account.pk], period.period, period.tz, metric, period.interval
             )
             for metric in {metric for _, metric, _ in CSV_COLUMNS}
@@ -148,15 +148,15 @@ def build_report(accounts: list[XAccount], period: ReportPeriod) -> Report:
     ids = [a.pk for a in accounts]
     current = period.period
     previous = period.previous.period
-    kpis = queries.kpis_from_totals(queries.totals(ids, current), queries.totals(ids, previous))
+    kpis = rollups.kpis_from_totals(rollups.totals(ids, current), rollups.totals(ids, previous))
     return Report(
         period=period,
         accounts=accounts,
         kpis=kpis,
-        top_tweets=queries.top_tweets(ids, current, "impressions", limit=TOP_TWEETS),
-        top_videos=queries.top_videos(ids, current, limit=TOP_VIDEOS),
-        series=queries.account_series(ids, current, period.tz, "impressions", period.interval),
-        previous_series=queries.account_series(
+        top_tweets=rollups.top_tweets(ids, current, "impressions", limit=TOP_TWEETS),
+        top_videos=rollups.top_videos(ids, current, limit=TOP_VIDEOS),
+        series=rollups.account_series(ids, current, period.tz, "impressions", period.interval),
+        previous_series=rollups.account_series(
             ids, previous, period.tz, "impressions", period.interval
         ),
         csv_rows=_csv_rows(accounts, period),

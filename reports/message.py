@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.urls import reverse
 
-from tweets.queries import COMPLETION_FORMULA, ENGAGEMENT_FORMULA
+from tweets.metrics import COMPLETION_FORMULA, ENGAGEMENT_FORMULA
 
 from . import chart, emails, unsubscribe
 from .content import build_report, csv_bytes

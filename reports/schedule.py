@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from tweets.queries import Period, local_period
+from tweets.periods import Period, local_period
 
 DAILY, WEEKLY, MONTHLY = "daily", "weekly", "monthly"
 FREQUENCIES = (DAILY, WEEKLY, MONTHLY)
@@ -63,7 +63,7 @@ class ReportPeriod:
 
     @property
     def period(self) -> Period:
-        """The same local days as a half-open interval of UTC instants (tweets.queries)."""
+        """The same local days as a half-open interval of UTC instants (tweets.periods)."""
         return local_period(self.first, self.last, self.tz)
 
     @property

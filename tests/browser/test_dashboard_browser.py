@@ -2,13 +2,14 @@
 pages load nothing from other hosts, and a screenshot of each page is kept under
 tests/screenshots/ (git-ignored)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.db.models import Sum
 
 from accounts.models import Profile
-from tweets import polling, queries
+from tweets import periods, polling, rollups
+from tweets.metrics import ENGAGEMENT_FORMULA, ENGAGEMENT_PARTS, ROLLUP_COLUMNS, TWEET_METRICS
 from tweets.models import HourlyRollup, Tweet, TweetSample, VideoSample
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,12 +43,12 @@ def test_overview_charts_carry_the_rollups(demo, tab):
     tab.open("/dashboard/?period=7")
     charts = shown(tab, "impressions-chart", "engagements-chart")
     data = tab.page_data("overview-data")
-    period = queries.Period(
-        *(queries.datetime.fromisoformat(data["series"]["period"][k]) for k in ("start", "end"))
+    period = periods.Period(
+        *(datetime.fromisoformat(data["series"]["period"][k]) for k in ("start", "end"))
     )
     # Impressions per hour: each stacked dataset equals the hourly rollups of its context.
     by_label = {d["label"]: d["data"] for d in charts["impressions-chart"]["datasets"]}
-    starts = [queries.datetime.fromisoformat(s) for s in data["series"]["starts"]]
+    starts = [datetime.fromisoformat(s) for s in data["series"]["starts"]]
     assert len(starts) == len(charts["impressions-chart"]["labels"]) == 7 * 24
     for label, context in (("Organic", "organic"), ("Promoted", "promoted")):
         rows = dict(
@@ -61,17 +62,17 @@ def test_overview_charts_carry_the_rollups(demo, tab):
         print(f"overview {label.lower()} impressions (7 days): {sum(rows.values())}")
     total = HourlyRollup.objects.filter(
         account=demo, context="total", bucket__gte=period.start, bucket__lt=period.end
-    ).aggregate(**{name: Sum(name) for name in queries.SUMMED})
+    ).aggregate(**{name: Sum(name) for name in ROLLUP_COLUMNS})
     stacked = sum(sum(v or 0 for v in values) for values in by_label.values())
     assert stacked == total["impressions"]
     # Engagements by kind: the period's sums of each kind.
     this_period = charts["engagements-chart"]["datasets"][0]["data"]
-    assert this_period == [total[name] for name in queries.ENGAGEMENT_PARTS]
-    print("engagements by kind:", dict(zip(queries.ENGAGEMENT_PARTS, this_period, strict=True)))
+    assert this_period == [total[name] for name in ENGAGEMENT_PARTS]
+    print("engagements by kind:", dict(zip(ENGAGEMENT_PARTS, this_period, strict=True)))
     # The KPI card says the same number, formatted.
     card = tab.page.locator("[data-kpi=impressions] .kpi-value").inner_text()
     assert card == f"{total['impressions']:,}"
-    assert tab.page.get_by_text(queries.ENGAGEMENT_FORMULA, exact=False).count() == 1
+    assert tab.page.get_by_text(ENGAGEMENT_FORMULA, exact=False).count() == 1
     assert tab.page.get_by_text("Sandbox data").count() >= 1
     tab.screenshot("overview")
 
@@ -94,10 +95,10 @@ def test_tweet_page_and_video_funnel(demo, tab):
     samples = list(TweetSample.objects.filter(tweet=video).order_by("captured_at"))
     tab.sign_in("alice", PASSWORD)
     tab.open(f"/dashboard/tweets/{video.pk}/")
-    curves = [f"cumulative-{name}" for name in queries.TWEET_METRICS]
+    curves = [f"cumulative-{m.name}" for m in TWEET_METRICS]
     charts = shown(tab, *curves, "gains-chart", "split-chart", "funnel-0", "views-0")
     # Every curve is the Tweet's samples in order, the last value held until the last poll.
-    for name in queries.TWEET_METRICS:
+    for name in [m.name for m in TWEET_METRICS]:
         points = charts[f"cumulative-{name}"]["datasets"][0]["data"]
         expected = [getattr(s, name) for s in samples]
         assert [p["y"] for p in points][: len(expected)] == expected
@@ -117,7 +118,7 @@ def test_tweet_page_and_video_funnel(demo, tab):
     latest = VideoSample.objects.filter(media=media).latest("captured_at")
     funnel = charts["funnel-0"]["datasets"][0]["data"]
     assert charts["funnel-0"]["labels"] == ["0 %", "25 %", "50 %", "75 %", "100 %"]
-    assert funnel == [getattr(latest, name) for name, _ in queries.FUNNEL_STEPS]
+    assert funnel == [getattr(latest, step.name) for step in rollups.FUNNEL_STEPS]
     assert funnel == sorted(funnel, reverse=True) and funnel[0] > 0
     print("video funnel:", funnel, "retention:", [round(v / funnel[0], 3) for v in funnel])
     views = charts["views-0"]["datasets"][0]["data"]

@@ -12,7 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Profile, XAccount
-from tweets import polling, queries
+from dashboard import samples
+from tweets import periods, polling, rollups
+from tweets.metrics import ENGAGEMENT_FORMULA, ENGAGEMENT_PARTS
 from tweets.models import Media, Tweet, TweetSample, VideoSample
 
 pytestmark = pytest.mark.django_db
@@ -101,17 +103,17 @@ def test_needs_reauthorisation_shows_a_relink_button(mine, signed_in):
 def test_overview_numbers_are_in_the_html_and_missing_is_a_dash(polled, signed_in):
     answer = signed_in.get("/dashboard/", {"period": "7"})
     page = text(answer)
-    period = queries.last_days(7, Profile.of(polled.owner).zone, timezone.now())
-    cards = {k.name: k for k in queries.kpis([polled.pk], period)}
+    period = periods.last_days(7, Profile.of(polled.owner).zone, timezone.now())
+    cards = {k.name: k for k in rollups.kpis([polled.pk], period)}
     assert cards["impressions"].value > 0
     assert f"{cards['impressions'].value:,}" in page
     assert f"{cards['engagement_rate'].value * 100:.1f} %" in page
-    assert queries.ENGAGEMENT_FORMULA.capitalize() in page
+    assert ENGAGEMENT_FORMULA.capitalize() in page
     assert "As of the last poll" in page
     # Every chart has a table: the hourly impressions are all there, as numbers.
     series = answer.context["series"]
     assert len(series["starts"]) == 7 * 24 and series["interval"] == "hour"
-    assert page.count('<tr><th scope="row">') >= 7 * 24 + len(queries.ENGAGEMENT_PARTS)
+    assert page.count('<tr><th scope="row">') >= 7 * 24 + len(ENGAGEMENT_PARTS)
     # The chart's data is what the JSON endpoint answers for the same query.
     handed = json.loads(re.search(r'id="overview-data"[^>]*>(.*?)</script>', page).group(1))
     api = signed_in.get("/dashboard/api/series.json", {"period": "7"}).json()
@@ -129,14 +131,14 @@ def test_overview_numbers_are_in_the_html_and_missing_is_a_dash(polled, signed_i
 
 
 def test_top_tweets_sort_by_each_metric(polled, signed_in):
-    for sort in queries.TOP_SORTS:
+    for sort in rollups.TOP_SORTS:
         for order in ("desc", "asc"):
             body = signed_in.get(
                 "/dashboard/api/top-tweets.json",
                 {"period": "30", "sort": sort, "order": order, "limit": 1000},
             ).json()
             values = [row[sort] for row in body["tweets"]]
-            assert len(values) == queries.tweets_posted([polled.pk], _period(body))
+            assert len(values) == rollups.tweets_posted([polled.pk], _period(body))
             present = [v for v in values if v is not None]
             assert values[: len(present)] == present, "NULLs sort last"
             assert present == sorted(present, reverse=order == "desc"), (sort, order)
@@ -146,9 +148,9 @@ def test_top_tweets_sort_by_each_metric(polled, signed_in):
     assert header and "sort=likes" in header.group(1) and "order=asc" in header.group(1)
 
 
-def _period(body) -> queries.Period:
+def _period(body) -> periods.Period:
     bounds = body["period"]
-    return queries.Period(
+    return periods.Period(
         datetime.fromisoformat(bounds["start"]), datetime.fromisoformat(bounds["end"])
     )
 
@@ -302,7 +304,7 @@ def test_no_json_series_exceeds_2000_points(dense, signed_in):
         (f"/dashboard/api/tweets/{tweet.pk}/video.json", {}),
         *(
             ("/dashboard/api/compare.json", {"ids": tweet.pk, "window": w, "scale": s})
-            for w in queries.COMPARE_WINDOWS
+            for w in samples.COMPARE_WINDOWS
             for s in ("raw", "normalised")
         ),
     ]
@@ -311,7 +313,7 @@ def test_no_json_series_exceeds_2000_points(dense, signed_in):
         answer = signed_in.get(path, query)
         assert answer.status_code == 200, (path, query, answer.content[:300])
         longest[(path, tuple(query.items()))] = size = longest_list(answer.json())
-        assert size <= queries.MAX_POINTS, (path, query, size)
+        assert size <= periods.MAX_POINTS, (path, query, size)
     print(f"{n} samples; longest JSON list per endpoint:", max(longest.values()))
     # Thinned series still end on the latest sample, then hold it until the last poll.
     body = signed_in.get(f"/dashboard/api/tweets/{tweet.pk}/series.json").json()
@@ -347,8 +349,8 @@ def test_csv_of_the_samples_and_of_the_overview_table(polled, signed_in):
     assert rows[-1]["promoted_impressions"] == ""  # missing is empty, never 0
     answer = signed_in.get("/dashboard/overview.csv", {"period": "30", "sort": "likes"})
     rows = list(csv.DictReader(io.StringIO(answer.content.decode())))
-    period = queries.last_days(30, Profile.of(polled.owner).zone, timezone.now())
-    assert len(rows) == queries.tweets_posted([polled.pk], period) > 25  # all, not the page's 25
+    period = periods.last_days(30, Profile.of(polled.owner).zone, timezone.now())
+    assert len(rows) == rollups.tweets_posted([polled.pk], period) > 25  # all, not the page's 25
     likes = [int(r["likes"]) for r in rows]
     assert likes == sorted(likes, reverse=True)
     assert "attachment" in answer["Content-Disposition"]

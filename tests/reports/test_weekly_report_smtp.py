@@ -2,7 +2,7 @@
 
 The data is real: an account linked with tokens the sandbox issued, polled three times
 over a week. The numbers in the message are compared with SQL of our own over the raw
-samples (not tweets/queries.py, not the rollups).
+samples (not tweets/rollups.py, not the rollups).
 """
 
 import csv

@@ -2,7 +2,7 @@
 computation over the raw samples: at the edges of periods and across the DST change in
 the person's timezone (Europe/Berlin falls back on Sunday 2026-10-25, 03:00 CEST -> 02:00 CET).
 
-The SQL below reads the samples, never the rollups or tweets/queries.py: a gain is a sample
+The SQL below reads the samples, never the rollups or tweets/rollups.py: a gain is a sample
 minus the Tweet's (or video's) previous sample, a first sample counts from zero at the
 posting time, and local days are turned into instants by PostgreSQL's AT TIME ZONE.
 """
@@ -15,7 +15,7 @@ from django.db import connection
 
 from accounts.models import Profile
 from tests.conftest import Clock
-from tweets import polling, queries
+from tweets import periods, polling, rollups
 
 pytestmark = pytest.mark.django_db
 
@@ -162,8 +162,8 @@ def expected_kpis(account_id, first: date, last: date, tz="Europe/Berlin") -> di
 
 
 def assert_kpis_match(account_id, first, last, label):
-    period = queries.local_period(first, last, BERLIN)
-    cards = {k.name: k for k in queries.kpis([account_id], period)}
+    period = periods.local_period(first, last, BERLIN)
+    cards = {k.name: k for k in rollups.kpis([account_id], period)}
     expected = expected_kpis(account_id, first, last)
     assert set(cards) == set(expected)
     for name, (value, previous, change) in expected.items():
@@ -215,8 +215,8 @@ def check_kpis_on_each_local_day_and_across_the_dst_change(berlin):
         assert expected["impressions"][0] > 0
     start, end = local_bounds(date(2026, 10, 25), date(2026, 10, 25), "Europe/Berlin")
     assert end - start == timedelta(hours=25)
-    assert queries.last_days(7, BERLIN, datetime(2026, 10, 26, 8, tzinfo=UTC)) == (
-        queries.local_period(date(2026, 10, 20), date(2026, 10, 26), BERLIN)
+    assert periods.last_days(7, BERLIN, datetime(2026, 10, 26, 8, tzinfo=UTC)) == (
+        periods.local_period(date(2026, 10, 20), date(2026, 10, 26), BERLIN)
     )
 
 
@@ -228,18 +228,18 @@ def check_a_gain_in_the_last_hour_belongs_to_its_day_and_the_next_hour_to_the_ne
         after = sql_sums(berlin.pk, midnight, midnight + hour)["impressions"]
         # Both edge hours really hold gains, so the edge is exercised.
         assert before > 0 and after > 0
-        today = queries.kpis([berlin.pk], queries.local_period(last_day, last_day, BERLIN))
+        today = rollups.kpis([berlin.pk], periods.local_period(last_day, last_day, BERLIN))
         tomorrow = last_day + timedelta(days=1)
-        next_day = queries.kpis([berlin.pk], queries.local_period(tomorrow, tomorrow, BERLIN))
+        next_day = rollups.kpis([berlin.pk], periods.local_period(tomorrow, tomorrow, BERLIN))
         whole = sql_sums(berlin.pk, *local_bounds(last_day, last_day, "Europe/Berlin"))
         following = sql_sums(berlin.pk, *local_bounds(tomorrow, tomorrow, "Europe/Berlin"))
         assert today[0].value == whole["impressions"]
         assert next_day[0].value == following["impressions"]
         # Moving the edge by one hour moves exactly that hour's gains.
-        shifted = queries.Period(
-            queries.local_period(last_day, last_day, BERLIN).start, midnight + hour
+        shifted = periods.Period(
+            periods.local_period(last_day, last_day, BERLIN).start, midnight + hour
         )
-        assert queries.kpis([berlin.pk], shifted)[0].value == whole["impressions"] + after
+        assert rollups.kpis([berlin.pk], shifted)[0].value == whole["impressions"] + after
         print(f"{last_day}: last hour +{before}, first hour of {tomorrow} +{after}")
 
 

@@ -1,0 +1,307 @@
+"""The numbers people read about their accounts: shared by the dashboard and the reports,
+so both always show the same numbers.
+
+KPIs and account charts come from the hourly rollups (gains per account, hour and context),
+summed in the database; raw samples are never scanned for account-level numbers. The top
+Tweets and videos of a period read each one's latest sample through the
+(tweet, captured_at) and (media, captured_at) unique indexes.
+"""
+
+import operator
+from dataclasses import dataclass
+from datetime import datetime
+from functools import reduce
+from zoneinfo import ZoneInfo
+
+from django.db.models import BigIntegerField, ExpressionWrapper, F, FloatField, Max, Min, Sum
+from django.db.models.functions import Cast, NullIf, Trunc
+
+from accounts.models import XAccount
+
+from .metrics import (
+    CONTEXTS,
+    ENGAGEMENT_PARTS,
+    LABELS,
+    ROLLUP_COLUMNS,
+    TWEET_METRICS,
+    VIDEO_METRICS,
+)
+from .models import HourlyRollup, PollRun, Tweet, TweetSample, VideoSample
+from .periods import Period, auto_interval, bucket_label, bucket_starts
+
+# What account_series can chart: every rollup column, and the engagements they add up to.
+SERIES_METRICS = (*ROLLUP_COLUMNS, "engagements")
+# What the top Tweets can be sorted by.
+TOP_SORTS = ("created_at", *(m.name for m in TWEET_METRICS), "engagements", "engagement_rate")
+# A video's funnel: the share of plays that reached each quartile.
+FUNNEL_STEPS = tuple(m for m in VIDEO_METRICS if m.name.startswith("playback_"))
+
+
+@dataclass(frozen=True)
+class KPI:
+    name: str
+    label: str
+    value: float | None  # None: nothing was measured in the period ("—", never 0)
+    previous: float | None
+    is_rate: bool = False
+
+    @property
+    def change(self) -> float | None:
+        """Relative change against the previous period; None when it cannot be said."""
+        if self.value is None or not self.previous:
+            return None
+        return (self.value - self.previous) / self.previous
+
+
+def totals(account_ids, period: Period, context: str = "total") -> dict[str, int] | None:
+    """Sums of the hourly gains in the period, or None if no poll covered it at all."""
+    polled = PollRun.objects.filter(
+        account_id__in=account_ids,
+        outcome=PollRun.Outcome.OK,
+        started_at__gte=period.start,
+        started_at__lt=period.end,
+    ).exists()
+    sums = HourlyRollup.objects.filter(
+        account_id__in=account_ids,
+        context=context,
+        bucket__gte=period.start,
+        bucket__lt=period.end,
+    ).aggregate(**{name: Sum(name) for name in ROLLUP_COLUMNS})
+    if not polled and all(value is None for value in sums.values()):
+        return None
+    return {name: value or 0 for name, value in sums.items()}
+
+
+def ratio(numerator, denominator) -> float | None:
+    """numerator / denominator, or None (not zero) when there is nothing to divide by."""
+    return numerator / denominator if denominator else None
+
+
+def kpis_from_totals(current: dict | None, previous: dict | None) -> list[KPI]:
+    """The KPI cards from two periods' totals (None: not measured)."""
+
+    def pick(values, compute):
+        return None if values is None else compute(values)
+
+    def engagements(values):
+        return sum(values[name] for name in ENGAGEMENT_PARTS)
+
+    measures = [
+        ("impressions", lambda v: v["impressions"], False),
+        ("engagements", engagements, False),
+        ("engagement_rate", lambda v: ratio(engagements(v), v["impressions"]), True),
+        ("url_clicks", lambda v: v["url_clicks"], False),
+        ("profile_clicks", lambda v: v["profile_clicks"], False),
+        ("video_views", lambda v: v["video_views"], False),
+        (
+            "video_completion_rate",
+            lambda v: ratio(v["video_completions"], v["video_starts"]),
+            True,
+        ),
+    ]
+    return [
+        KPI(name, LABELS[name], pick(current, compute), pick(previous, compute), is_rate)
+        for name, compute, is_rate in measures
+    ]
+
+
+def kpis(account_ids, period: Period) -> list[KPI]:
+    """The overview's KPI cards: each value in the period and in the previous one."""
+    return kpis_from_totals(totals(account_ids, period), totals(account_ids, period.previous))
+
+
+def as_of(account_ids) -> datetime | None:
+    """When the latest poll of any of these accounts ran (how far the numbers go)."""
+    return XAccount.objects.filter(pk__in=account_ids).aggregate(last=Max("last_poll_at"))["last"]
+
+
+def _sum_of(names) -> Sum:
+    return Sum(reduce(operator.add, (F(name) for name in names)))
+
+
+def account_series(
+    account_ids, period: Period, tz: ZoneInfo, metric: str = "impressions", interval: str = "auto"
+) -> dict:
+    """Gains per bucket, organic / promoted / not split (total minus both), from the rollups.
+
+    Buckets are computed in the database (hours as stored; local days with AT TIME ZONE).
+    A bucket is missing (None), not zero, when nothing was measured for it: it starts after
+    the last poll, or ends before the oldest tracked Tweet was posted.
+    """
+    interval = auto_interval(period) if interval == "auto" else interval
+    starts = bucket_starts(period.start, period.end, tz, interval)
+    names = ENGAGEMENT_PARTS if metric == "engagements" else (metric,)
+    slot = F("bucket") if interval == "hour" else Trunc("bucket", "day", tzinfo=tz)
+    rows = (
+        HourlyRollup.objects.filter(
+            account_id__in=account_ids, bucket__gte=period.start, bucket__lt=period.end
+        )
+        .annotate(slot=slot)
+        .values("slot", "context")
+        .annotate(value=_sum_of(names))
+        .order_by()
+    )
+    found = {(row["slot"], row["context"]): row["value"] for row in rows}
+    last_poll = as_of(account_ids)
+    oldest = Tweet.objects.filter(account_id__in=account_ids).aggregate(first=Min("created_at"))[
+        "first"
+    ]
+    ends = [*starts[1:], period.end]
+
+    def measured(start, end) -> bool:
+        # The bucket holding the last poll is measured (that poll wrote into it).
+        return last_poll is not None and start <= last_poll and oldest is not None and end > oldest
+
+    series = {}
+    for context in CONTEXTS:
+        series[context] = [
+            found.get((start, context), 0) if measured(start, end) else None
+            for start, end in zip(starts, ends, strict=True)
+        ]
+    series["unsplit"] = [
+        None if total is None else total - organic - promoted
+        for total, organic, promoted in zip(
+            series["total"], series["organic"], series["promoted"], strict=True
+        )
+    ]
+    partial = (
+        next(
+            (i for i, (s, e) in enumerate(zip(starts, ends, strict=True)) if s <= last_poll < e),
+            None,
+        )
+        if last_poll
+        else None
+    )
+    return {
+        "metric": metric,
+        "interval": interval,
+        "timezone": str(tz),
+        "period": {"start": period.start, "end": period.end},
+        "as_of": last_poll,
+        "starts": starts,
+        "labels": [bucket_label(start, tz, interval) for start in starts],
+        "series": series,
+        "partial_index": partial,
+    }
+
+
+def engagements_by_kind(account_ids, period: Period) -> list[dict]:
+    """Each kind of engagement in the period and the previous one (None: not measured)."""
+    return engagements_from_totals(
+        totals(account_ids, period), totals(account_ids, period.previous)
+    )
+
+
+def engagements_from_totals(current: dict | None, previous: dict | None) -> list[dict]:
+    """engagements_by_kind from totals already summed (the overview sums them once)."""
+    out = []
+    for name in ENGAGEMENT_PARTS:
+        kpi = KPI(
+            name,
+            LABELS[name],
+            None if current is None else current[name],
+            None if previous is None else previous[name],
+        )
+        out.append(
+            {
+                "kind": name,
+                "label": kpi.label,
+                "value": kpi.value,
+                "previous": kpi.previous,
+                "change": kpi.change,
+            }
+        )
+    return out
+
+
+def tweets_posted(account_ids, period: Period) -> int:
+    """How many Tweets these accounts posted in the period."""
+    return Tweet.objects.filter(
+        account_id__in=account_ids, created_at__gte=period.start, created_at__lt=period.end
+    ).count()
+
+
+def top_tweets(
+    account_ids, period: Period, sort: str = "impressions", descending: bool = True, limit=None
+) -> list[dict]:
+    """Tweets posted in the period with their totals as of their latest sample, sorted in the
+    database (NULLs last: a metric X did not give is never ranked as zero)."""
+    metrics = [m.name for m in TWEET_METRICS]
+    engagements = reduce(operator.add, (F(name) for name in ENGAGEMENT_PARTS))
+    key = F("tweet__created_at") if sort == "created_at" else F(sort)
+    order = key.desc(nulls_last=True) if descending else key.asc(nulls_last=True)
+    rows = (
+        TweetSample.objects.filter(
+            tweet__account_id__in=account_ids,
+            tweet__created_at__gte=period.start,
+            tweet__created_at__lt=period.end,
+            captured_at=F("tweet__last_sampled_at"),
+        )
+        .annotate(
+            engagements=ExpressionWrapper(engagements, output_field=BigIntegerField()),
+            engagement_rate=Cast(F("engagements"), FloatField()) / NullIf(F("impressions"), 0),
+        )
+        .order_by(order, "-tweet__created_at", "-tweet_id")
+        .values(
+            "tweet_id",
+            "tweet__created_at",
+            "tweet__text",
+            "tweet__kind",
+            "tweet__promoted",
+            "tweet__account__username",
+            "tweet__last_polled_at",
+            *metrics,
+            "organic_impressions",
+            "promoted_impressions",
+            "engagements",
+            "engagement_rate",
+        )
+    )
+    if limit is not None:
+        rows = rows[:limit]
+    return [
+        {
+            "id": str(row["tweet_id"]),  # X ids exceed JavaScript's exact integers
+            "created_at": row["tweet__created_at"],
+            "text": row["tweet__text"],
+            "kind": row["tweet__kind"],
+            "promoted": row["tweet__promoted"],
+            "account": row["tweet__account__username"],
+            "as_of": row["tweet__last_polled_at"],
+            **{name: row[name] for name in metrics},
+            "organic_impressions": row["organic_impressions"],
+            "promoted_impressions": row["promoted_impressions"],
+            "engagements": row["engagements"],
+            "engagement_rate": row["engagement_rate"],
+        }
+        for row in rows
+    ]
+
+
+def top_videos(account_ids, period: Period, limit: int = 3) -> list[dict]:
+    """Videos first posted in the period with their totals as of their latest sample (views
+    and the playback funnel), most viewed first: what top_tweets is for Tweets."""
+    steps = [step.name for step in FUNNEL_STEPS]
+    rows = list(
+        VideoSample.objects.filter(
+            media__account_id__in=account_ids, captured_at=F("media__last_sampled_at")
+        )
+        .annotate(first_posted=Min("media__tweets__created_at"))
+        .filter(first_posted__gte=period.start, first_posted__lt=period.end)
+        .order_by(F("views").desc(nulls_last=True), "-first_posted", "media_id")
+        .values("media_id", "first_posted", "views", *steps)[:limit]
+    )
+    links = Tweet.media.through.objects.filter(media_id__in=[row["media_id"] for row in rows])
+    first_tweet = {}
+    for link in links.select_related("tweet__account").order_by("-tweet__created_at"):
+        first_tweet[link.media_id] = link.tweet  # oldest last, so the first posting wins
+    return [
+        {
+            "media_key": row["media_id"],
+            "first_posted": row["first_posted"],
+            "tweet": first_tweet.get(row["media_id"]),
+            "views": row["views"],
+            "funnel": [(step.label, row[step.name]) for step in FUNNEL_STEPS],
+        }
+        for row in rows
+    ]
