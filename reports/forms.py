@@ -2,30 +2,20 @@
 
 from django import forms
 
-from accounts.models import Profile
-
 from .models import ReportSubscription
 
 HOURS = [(hour, f"{hour:02d}:00") for hour in range(24)]
 
 
 class RecipientForm(forms.Form):
-    """The address reports go to (the person's account address) and their timezone."""
+    """The address reports go to (the person's account address). Their timezone is set on
+    the dashboard's settings page, the one place that edits it."""
 
     email = forms.EmailField(label="Send reports to")
-    timezone = forms.ChoiceField(
-        label="Your timezone",
-        choices=lambda: Profile._meta.get_field("timezone").choices,
-        help_text="Report hours and periods (days, weeks, months) are in this timezone.",
-    )
 
     def save(self, user) -> None:
         user.email = self.cleaned_data["email"]
         user.save(update_fields=["email"])
-        profile = Profile.of(user)
-        profile.timezone = self.cleaned_data["timezone"]
-        profile.save(update_fields=["timezone"])
-        user.profile = profile  # what is scheduled next must see the new timezone
 
 
 class SubscriptionForm(forms.ModelForm):

@@ -13,8 +13,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.models import Profile
-
 from . import sending, unsubscribe
 from .forms import RecipientForm, SubscriptionForm
 from .models import ReportSubscription, zone_of
@@ -35,9 +33,7 @@ def report_settings(request):
     """Which reports to get, when, for which accounts; and where they go."""
     user = request.user
     data = request.POST if request.method == "POST" else None
-    recipient = RecipientForm(
-        data, initial={"email": user.email, "timezone": Profile.of(user).timezone}
-    )
+    recipient = RecipientForm(data, initial={"email": user.email})
     forms = [
         SubscriptionForm(data, instance=subscription, prefix=subscription.frequency, user=user)
         for subscription in _subscriptions(user)
@@ -47,7 +43,7 @@ def report_settings(request):
             recipient.save(user)
             for form in forms:
                 subscription = form.save(commit=False)
-                subscription.user = user  # with the profile just saved
+                subscription.user = user  # already loaded, with its profile
                 sending.schedule(subscription)
                 subscription.save()
                 form.save_m2m()

@@ -10,7 +10,7 @@ from reports import tasks
 from reports.models import ReportDelivery, ReportSubscription
 from reports.sending import schedule
 
-from .conftest import make_account
+from .conftest import make_account, set_timezone
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 11, 4, 15, 0, tzinfo=UTC)  # a Wednesday
@@ -23,7 +23,7 @@ def frozen():
 
 
 def form_data(**overrides) -> dict:
-    data = {"email": "alice@example.org", "timezone": "Europe/Berlin"}
+    data = {"email": "alice@example.org"}
     for frequency in ("daily", "weekly", "monthly"):
         data[f"{frequency}-local_hour"] = "8"
     data.update(overrides)
@@ -39,10 +39,13 @@ def test_a_person_turns_on_a_weekly_report_for_one_account(client, alice):
     demo = make_account(alice, "sandbox_demo")
     make_account(alice, "sandbox_newcomer")
     client.force_login(alice)
+    # The timezone has one page, Settings; the reports page says which it is and links there.
+    client.post("/dashboard/settings/", {"timezone": "Europe/Berlin"})
 
     page = client.get("/reports/").content.decode()
     assert "Daily report" in page and "Weekly report" in page and "Monthly report" in page
     assert "@sandbox_demo" in page and "Send me a preview now" in page
+    assert "Europe/Berlin" in page and 'href="/dashboard/settings/"' in page
 
     answer = client.post(
         "/reports/",
@@ -80,6 +83,7 @@ def test_preview_now_sends_the_report_and_leaves_the_schedule_alone(
     client, alice, mailoutbox, eager, settings_for_reports, frozen
 ):
     make_account(alice)
+    set_timezone(alice, "Europe/Berlin")
     client.force_login(alice)
     client.post("/reports/", form_data(**{"weekly-enabled": "on"}))
 
