@@ -9,7 +9,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
 
-from . import oauth
 from .models import Profile, XAccount
 
 TOKEN_FIELDS = ("tokens_encrypted",)
@@ -60,7 +59,6 @@ class XAccountAdmin(admin.ModelAdmin):
                 "fields": (
                     "newest_tweet_id",
                     "has_promoted",
-                    "last_promoted_scan_at",
                     "last_public_sweep_at",
                 ),
             },
@@ -79,7 +77,6 @@ class XAccountAdmin(admin.ModelAdmin):
         "last_poll_at",
         "newest_tweet_id",
         "has_promoted",
-        "last_promoted_scan_at",
         "last_public_sweep_at",
     )
     exclude = TOKEN_FIELDS
@@ -104,21 +101,21 @@ class XAccountAdmin(admin.ModelAdmin):
                 request, f"{skipped} account(s) skipped: {reason_not}.", messages.WARNING
             )
 
-    # The same state changes as the accounts page makes (accounts/oauth.py), one
-    # conditional UPDATE per account, so a state the poller just set is never overridden.
+    # The same state changes as the accounts page makes (on the model), one conditional
+    # UPDATE per account, so a state the poller just set is never overridden.
     @admin.action(description="Poll now (the beat claims them within a minute)")
     def poll_now(self, request, queryset):
-        changed = [a for a in queryset if oauth.poll_now(a)]
+        changed = [a for a in queryset if a.poll_now()]
         self._done(request, queryset, changed, "Queued for polling", "not active")
 
     @admin.action(description="Pause polling")
     def pause(self, request, queryset):
-        changed = [a for a in queryset if oauth.pause(a, reason="Paused by an administrator.")]
+        changed = [a for a in queryset if a.pause(reason="Paused by an administrator.")]
         self._done(request, queryset, changed, "Paused", "not active")
 
     @admin.action(description="Resume polling")
     def resume(self, request, queryset):
-        changed = [a for a in queryset if oauth.resume(a)]
+        changed = [a for a in queryset if a.resume()]
         self._done(request, queryset, changed, "Resumed", "not paused")
 
     @admin.action(description="Require re-authorisation (asks for a reason)")
@@ -126,13 +123,9 @@ class XAccountAdmin(admin.ModelAdmin):
         """Stop polling until the owner links the account again; confirm with a reason."""
         form = ReauthForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
-            linked = list(queryset.exclude(state=XAccount.State.REVOKED))
-            XAccount.objects.filter(pk__in=[a.pk for a in linked]).update(
-                state=XAccount.State.NEEDS_REAUTH,
-                state_reason=form.cleaned_data["reason"],
-                next_poll_at=None,
-            )
-            self._done(request, queryset, linked, "Re-authorisation required", "unlinked")
+            reason = form.cleaned_data["reason"]
+            changed = [a for a in queryset if a.require_reauth(reason)]
+            self._done(request, queryset, changed, "Re-authorisation required", "unlinked")
             return None
         context = {
             **self.admin_site.each_context(request),

@@ -1,12 +1,36 @@
-"""Linked X accounts: who owns them, how they are authorised, and their polling state."""
+"""Linked X accounts: who owns them, how they are authorised, and their polling state.
+
+Every change of an account's state or schedule is here, as one conditional UPDATE that
+says whether it happened: the state it expects is part of the WHERE clause, so a change
+made meanwhile by someone else (the owner, an administrator, the poller) is never
+overwritten. Views, admin actions, the poller and the tasks call these methods.
+"""
 
 import zoneinfo
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from .crypto import decrypt_tokens, encrypt_tokens
+
+
+class XAccountQuerySet(models.QuerySet):
+    def due(self, now: datetime) -> "XAccountQuerySet":
+        """Active accounts whose next poll has come (xaccount_due_idx)."""
+        return self.filter(state=XAccount.State.ACTIVE, next_poll_at__lte=now)
+
+    def claim(self, pk: int, next_poll_at: datetime, lease_until: datetime) -> bool:
+        """Claim one account for a poll: move its next poll to `lease_until`, only if it is
+        still the `next_poll_at` the caller read. Of two claims of one slot, one wins."""
+        return self.filter(pk=pk, next_poll_at=next_poll_at).update(next_poll_at=lease_until) == 1
+
+    def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[int]:
+        """Claim up to `limit` due accounts; the ids won. If the poll never reports back,
+        the lease runs out and the account is due again."""
+        due = self.due(now).values_list("pk", "next_poll_at")[:limit]
+        return [pk for pk, next_poll_at in due if self.claim(pk, next_poll_at, lease_until)]
 
 
 class XAccount(models.Model):
@@ -48,8 +72,9 @@ class XAccount(models.Model):
     # Newest Tweet id seen, for timeline discovery with since_id.
     newest_tweet_id = models.BigIntegerField(null=True, blank=True)
     has_promoted = models.BooleanField(default=False)
-    last_promoted_scan_at = models.DateTimeField(null=True, blank=True)
     last_public_sweep_at = models.DateTimeField(null=True, blank=True)
+
+    objects = XAccountQuerySet.as_manager()
 
     class Meta:
         indexes = [
@@ -70,6 +95,83 @@ class XAccount(models.Model):
     @property
     def is_pollable(self) -> bool:
         return self.state == self.State.ACTIVE
+
+    # --- the lifecycle: each one conditional UPDATE; True when it happened ---------------
+
+    def _move(self, expected: models.Q, **fields) -> bool:
+        """UPDATE this row to `fields` if it matches `expected`; mirror them when it did."""
+        changed = XAccount.objects.filter(expected, pk=self.pk).update(**fields) == 1
+        if changed:
+            for name, value in fields.items():
+                setattr(self, name, value)
+        return changed
+
+    def pause(self, reason: str = "Paused by its owner.") -> bool:
+        """Stop polling an active account; False when it was not active."""
+        return self._move(
+            models.Q(state=self.State.ACTIVE), state=self.State.PAUSED, state_reason=reason
+        )
+
+    def resume(self, now: datetime | None = None) -> bool:
+        """Poll a paused account again, starting now; False when it was not paused."""
+        return self._move(
+            models.Q(state=self.State.PAUSED),
+            state=self.State.ACTIVE,
+            state_reason="",
+            next_poll_at=now or timezone.now(),
+        )
+
+    def poll_now(self, now: datetime | None = None) -> bool:
+        """Make an active account due now (the beat tick claims it within a minute)."""
+        return self._move(models.Q(state=self.State.ACTIVE), next_poll_at=now or timezone.now())
+
+    def require_reauth(self, reason: str) -> bool:
+        """Stop polling until the owner links the account again (X refused its tokens, or
+        an administrator asks); False when it is unlinked."""
+        return self._move(
+            ~models.Q(state=self.State.REVOKED),
+            state=self.State.NEEDS_REAUTH,
+            state_reason=reason,
+            next_poll_at=None,
+        )
+
+    def reschedule(self, next_poll_at: datetime) -> bool:
+        """Set when the next poll is due (after a failed or rate-limited poll); False when
+        the account is no longer active, so a pause made meanwhile stands."""
+        return self._move(models.Q(state=self.State.ACTIVE), next_poll_at=next_poll_at)
+
+    def record_poll(
+        self, polled_at: datetime, *, next_poll_at: datetime | None = None, sweep: bool = False
+    ) -> bool:
+        """After a poll that succeeded: when it ran, what it advanced (newest_tweet_id,
+        has_promoted, as set on this instance) and, for a sweep, last_public_sweep_at;
+        otherwise the next poll's time. False when the account is no longer active."""
+        fields = {
+            "last_poll_at": polled_at,
+            "newest_tweet_id": self.newest_tweet_id,
+            "has_promoted": self.has_promoted,
+        }
+        if sweep:
+            fields["last_public_sweep_at"] = polled_at
+        else:
+            fields["next_poll_at"] = next_poll_at
+        return self._move(models.Q(state=self.State.ACTIVE), **fields)
+
+    def unlink(self, *, keep_history: bool) -> bool:
+        """Stop polling for good. Keeping the history: forget the tokens and mark it
+        unlinked (False when it already was). Otherwise delete it with everything polled
+        (False when it was already gone)."""
+        if not keep_history:
+            deleted, _ = XAccount.objects.filter(pk=self.pk).delete()
+            return deleted > 0
+        return self._move(
+            ~models.Q(state=self.State.REVOKED),
+            tokens_encrypted="",
+            token_expires_at=None,
+            state=self.State.REVOKED,
+            state_reason=f"Unlinked on {timezone.now():%Y-%m-%d}; its history is kept.",
+            next_poll_at=None,
+        )
 
 
 def _timezone_choices():

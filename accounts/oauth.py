@@ -1,5 +1,5 @@
 """Linking X accounts: OAuth 1.0a (three-legged) and OAuth 2.0 Authorization Code with PKCE,
-then saving, pausing, resuming and unlinking them.
+then saving and unlinking them. The account's state changes are on the model.
 
 The views are thin; every decision is made here. A flow's state (the OAuth 1.0a request
 token, the OAuth 2.0 state and PKCE verifier) lives in the browser's session and is popped
@@ -403,33 +403,6 @@ def save_link(
     return account, created
 
 
-def pause(account: XAccount, reason: str = "Paused by its owner.") -> bool:
-    """Stop polling an active account; False when it was not active."""
-    return bool(
-        XAccount.objects.filter(pk=account.pk, state=XAccount.State.ACTIVE).update(
-            state=XAccount.State.PAUSED, state_reason=reason
-        )
-    )
-
-
-def resume(account: XAccount) -> bool:
-    """Poll a paused account again, starting now; False when it was not paused."""
-    return bool(
-        XAccount.objects.filter(pk=account.pk, state=XAccount.State.PAUSED).update(
-            state=XAccount.State.ACTIVE, state_reason="", next_poll_at=timezone.now()
-        )
-    )
-
-
-def poll_now(account: XAccount) -> bool:
-    """Make an active account due now (the beat tick claims it within a minute)."""
-    return bool(
-        XAccount.objects.filter(pk=account.pk, state=XAccount.State.ACTIVE).update(
-            next_poll_at=timezone.now()
-        )
-    )
-
-
 def revoke_oauth2(tokens: dict) -> None:
     """Ask X to revoke an OAuth 2.0 refresh token and access token.
 
@@ -468,22 +441,6 @@ def unlink(account: XAccount, *, keep_history: bool) -> str | None:
                 f"X did not revoke metricsdash's access to @{account.username}: {reason} "
                 "You can revoke it yourself in X's settings (Connected apps)."
             )
-    if keep_history:
-        account.set_tokens({})
-        account.token_expires_at = None
-        account.state = XAccount.State.REVOKED
-        account.state_reason = f"Unlinked on {timezone.now():%Y-%m-%d}; its history is kept."
-        account.next_poll_at = None
-        account.save(
-            update_fields=[
-                "tokens_encrypted",
-                "token_expires_at",
-                "state",
-                "state_reason",
-                "next_poll_at",
-            ]
-        )
-    else:
-        account.delete()
+    account.unlink(keep_history=keep_history)
     logger.info("Unlinked @%s (%s)", account.username, "kept" if keep_history else "deleted")
     return warning

@@ -1,5 +1,6 @@
 """Pages for people: signing up and in, and their linked X accounts. The logic lives in
-accounts/oauth.py; these views only translate between HTTP and it."""
+accounts/oauth.py and on the XAccount model; these views only translate between HTTP and
+them."""
 
 from django import forms
 from django.contrib import messages
@@ -13,8 +14,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-
-from tweets.models import PollRun
 
 from . import oauth
 from .models import XAccount
@@ -54,13 +53,15 @@ def _owned(request, account_id: int) -> XAccount:
 @require_GET
 def account_list(request):
     """The person's linked X accounts, their state and their latest poll."""
-    latest = PollRun.objects.filter(account=OuterRef("pk")).order_by("-started_at")
+    # The poll runs are the poller's (tweets), reached through the relation, not an import.
+    poll_runs = XAccount.poll_runs.rel.related_model.objects
+    latest = poll_runs.filter(account=OuterRef("pk")).order_by("-started_at")
     accounts = list(
         request.user.x_accounts.annotate(latest_run_id=Subquery(latest.values("pk")[:1])).order_by(
             "username"
         )
     )
-    runs = PollRun.objects.in_bulk([a.latest_run_id for a in accounts if a.latest_run_id])
+    runs = poll_runs.in_bulk([a.latest_run_id for a in accounts if a.latest_run_id])
     for account in accounts:
         account.latest_run = runs.get(account.latest_run_id)
     return render(
@@ -136,7 +137,7 @@ def oauth2_callback(request):
 def pause(request, account_id: int):
     """Stop polling an account until resumed."""
     account = _owned(request, account_id)
-    if oauth.pause(account):
+    if account.pause():
         messages.success(request, f"Paused @{account.username}. Its history is kept.")
     else:
         messages.warning(request, f"@{account.username} is not active, so it was not paused.")
@@ -148,7 +149,7 @@ def pause(request, account_id: int):
 def resume(request, account_id: int):
     """Poll a paused account again."""
     account = _owned(request, account_id)
-    if oauth.resume(account):
+    if account.resume():
         messages.success(request, f"Resumed @{account.username}: queued, within a minute.")
     else:
         messages.warning(request, f"@{account.username} is not paused, so nothing changed.")
@@ -160,7 +161,7 @@ def resume(request, account_id: int):
 def poll_now(request, account_id: int):
     """Make an account due now."""
     account = _owned(request, account_id)
-    if oauth.poll_now(account):
+    if account.poll_now():
         messages.success(request, f"Poll of @{account.username} queued, within a minute.")
     else:
         messages.warning(request, f"@{account.username} is not active, so it cannot be polled.")

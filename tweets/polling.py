@@ -527,11 +527,9 @@ def _run(account: XAccount, schedule: Schedule, now: datetime, *, sweep: bool) -
             f"Rate limited until {reset:%Y-%m-%d %H:%M:%S}Z: {exc}",
         )
     except Unauthorized as exc:
-        XAccount.objects.filter(pk=account.pk).update(
-            state=XAccount.State.NEEDS_REAUTH,
-            state_reason=f"X refused the stored authorisation on {now:%Y-%m-%d %H:%M} UTC"
-            " (revoked or expired). Re-link the account to resume polling.",
-            next_poll_at=None,
+        account.require_reauth(
+            f"X refused the stored authorisation on {now:%Y-%m-%d %H:%M} UTC"
+            " (revoked or expired). Re-link the account to resume polling."
         )
         account.refresh_from_db()
         return _finish(run, client, PollRun.Outcome.UNAUTHORIZED, str(exc))
@@ -547,20 +545,14 @@ def _run(account: XAccount, schedule: Schedule, now: datetime, *, sweep: bool) -
 
     run.tweets_sampled = len(fetched.tweets)
     run.samples_written = written
-    fields = {
-        "last_poll_at": now,
-        "newest_tweet_id": account.newest_tweet_id,
-        "has_promoted": account.has_promoted,
-    }
     if sweep:
-        fields["last_public_sweep_at"] = now
+        account.record_poll(now, sweep=True)
     else:
-        fields["next_poll_at"] = now + schedule.discovery_interval
-    XAccount.objects.filter(pk=account.pk, state=XAccount.State.ACTIVE).update(**fields)
+        account.record_poll(now, next_poll_at=now + schedule.discovery_interval)
     account.refresh_from_db()
     return _finish(run, client, PollRun.Outcome.OK)
 
 
 def _reschedule(account: XAccount, when: datetime) -> None:
-    XAccount.objects.filter(pk=account.pk, state=XAccount.State.ACTIVE).update(next_poll_at=when)
+    account.reschedule(when)
     account.refresh_from_db()

@@ -23,22 +23,12 @@ def claim_due_accounts(now=None) -> list[int]:
     """Claim every active account whose next poll is due; returns the ids won.
 
     Each claim moves next_poll_at to now + lease only if it still holds the value we
-    read, so two beats (or a replayed tick) never claim the same account twice. If the
-    poll never reports back, the lease runs out and the account is due again.
+    read (XAccount.objects.claim), so two beats (or a replayed tick) never claim the same
+    account twice. If the poll never reports back, the lease runs out and the account is
+    due again.
     """
     now = now or timezone.now()
-    lease = now + settings.POLL_CLAIM_LEASE
-    due = XAccount.objects.filter(state=XAccount.State.ACTIVE, next_poll_at__lte=now).values_list(
-        "pk", "next_poll_at"
-    )[:CLAIM_BATCH]
-    won = []
-    for pk, next_poll_at in due:
-        claimed = XAccount.objects.filter(pk=pk, next_poll_at=next_poll_at).update(
-            next_poll_at=lease
-        )
-        if claimed == 1:
-            won.append(pk)
-    return won
+    return XAccount.objects.claim_due(now, now + settings.POLL_CLAIM_LEASE, CLAIM_BATCH)
 
 
 @shared_task(ignore_result=True)
