@@ -1,5 +1,6 @@
 """Linking X accounts: OAuth 1.0a (three-legged) and OAuth 2.0 Authorization Code with PKCE,
-then saving and unlinking them. The account's state changes are on the model.
+then saving and unlinking them. The calls to X are in `xapi.oauth`; the account's state
+changes are on the model.
 
 The views are thin; every decision is made here. A flow's state (the OAuth 1.0a request
 token, the OAuth 2.0 state and PKCE verifier) lives in the browser's session and is popped
@@ -8,32 +9,26 @@ Token material goes into `XAccount.set_tokens` and nowhere else: not into logs, 
 URLs or exception texts.
 """
 
-import base64
-import hashlib
 import logging
-import os
 import re
 import secrets
-import threading
-from contextlib import contextmanager
 from datetime import timedelta
-from urllib.parse import urlsplit
 
-import requests
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from oauthlib.oauth2 import InsecureTransportError, OAuth2Error
-from requests.auth import HTTPBasicAuth
-from requests_oauthlib import OAuth1Session, OAuth2Session
 
-from tweets.xapi import (
+from xapi import oauth as x_oauth
+from xapi.client import (
+    BadResponse,
     BearerAuth,
     Forbidden,
     RateLimited,
     ServerError,
+    TimedOut,
     Unauthorized,
+    Unreachable,
     XAPIError,
     XClient,
     oauth1_auth,
@@ -41,15 +36,14 @@ from tweets.xapi import (
 
 from .crypto import InvalidToken
 from .models import XAccount
+from .tokens import x_app
 
 logger = logging.getLogger(__name__)
 
 SCOPES = ("tweet.read", "users.read", "offline.access")
 REQUIRED_SCOPES = {"tweet.read", "users.read"}
-TIMEOUT = (5, 30)
 OAUTH1_SESSION_KEY = "x_link_oauth1"
 OAUTH2_SESSION_KEY = "x_link_oauth2"
-LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 CANCELLED = "Linking was cancelled. Nothing was stored."
 REFUSED = (
@@ -81,51 +75,6 @@ def oauth2_configured() -> bool:
     return bool(settings.X_CLIENT_ID)
 
 
-# --- plain http for the sandbox only -----------------------------------------------------
-
-_INSECURE_ENV = "OAUTHLIB_INSECURE_TRANSPORT"
-_insecure_lock = threading.Lock()
-_insecure_users = 0
-_insecure_saved: str | None = None
-
-
-def plain_http_allowed(url: str) -> bool:
-    """Whether OAuth may run over plain http to `url`: only to the sandbox or loopback."""
-    parts = urlsplit(url)
-    if parts.scheme == "https":
-        return True
-    return parts.scheme == "http" and (settings.X_SANDBOX or parts.hostname in LOOPBACK_HOSTS)
-
-
-@contextmanager
-def _plain_http_to(url: str):
-    """Let oauthlib speak plain http to `url` inside the block, if plain_http_allowed(url).
-
-    oauthlib reads the permission only from the environment, so the variable is set for
-    the block (counted across threads) and restored after. Real X is always https, so a
-    concurrent call to it is unaffected.
-    """
-    global _insecure_users, _insecure_saved
-    if urlsplit(url).scheme != "http" or not plain_http_allowed(url):
-        yield
-        return
-    with _insecure_lock:
-        _insecure_users += 1
-        if _insecure_users == 1:
-            _insecure_saved = os.environ.get(_INSECURE_ENV)
-            os.environ[_INSECURE_ENV] = "1"
-    try:
-        yield
-    finally:
-        with _insecure_lock:
-            _insecure_users -= 1
-            if _insecure_users == 0:
-                if _insecure_saved is None:
-                    os.environ.pop(_INSECURE_ENV, None)
-                else:
-                    os.environ[_INSECURE_ENV] = _insecure_saved
-
-
 # --- helpers -----------------------------------------------------------------------------
 
 
@@ -136,22 +85,22 @@ def _same(given: str, expected: str) -> bool:
 def _reason(step: str, exc: Exception) -> str:
     """Log a failed step by kind only (exception texts can quote X's answer) and say what
     went wrong in words for the person."""
-    status = getattr(exc, "status", None) or getattr(
-        getattr(exc, "response", None), "status_code", None
-    )
+    status = getattr(exc, "status", None)
     logger.warning("X link step %s failed: %s (HTTP %s)", step, type(exc).__name__, status)
-    if isinstance(exc, requests.Timeout):
+    if isinstance(exc, TimedOut):
         return "X did not answer in time."
-    if isinstance(exc, requests.ConnectionError):
+    if isinstance(exc, Unreachable):
         return "X could not be reached."
     if isinstance(exc, ServerError) and status is None:  # XClient's wrapped network failure
         return "X could not be reached or did not answer in time."
     if isinstance(exc, RateLimited):
         return "X's rate limit for this was reached; wait a few minutes."
-    if isinstance(exc, InsecureTransportError):
+    if isinstance(exc, x_oauth.InsecureTransport):
         return "X's address is not https, and it is not the sandbox."
-    if isinstance(exc, OAuth2Error):
+    if isinstance(exc, x_oauth.OAuthError):
         return f"X refused the request ({exc.error})."
+    if isinstance(exc, BadResponse):
+        return "X gave an answer metricsdash could not use."
     if isinstance(exc, Unauthorized | Forbidden) or status in (401, 403):
         return f"X refused the request (HTTP {status})."
     if status:
@@ -166,10 +115,11 @@ def _failed(step: str, exc: Exception) -> LinkFailed:
 def _identify(auth) -> dict:
     """The linked X user (id, username, name) from /2/users/me with the new tokens."""
     # One attempt: a person is waiting, and can simply try again.
-    with XClient(settings.X_API_URL, auth, timeout=TIMEOUT, max_attempts=1) as client:
+    app = x_app()
+    with XClient(app.api_url, auth, timeout=app.timeout, max_attempts=1) as client:
         try:
             me = client.me()
-        except (XAPIError, requests.RequestException) as exc:
+        except XAPIError as exc:
             raise _failed("users/me", exc) from None
     user_id, username = me.get("id"), me.get("username")
     if not (isinstance(user_id, str) and user_id.isdigit() and len(user_id) <= 19):
@@ -177,13 +127,6 @@ def _identify(auth) -> dict:
     if not (isinstance(username, str) and 0 < len(username) <= 50):
         raise _failed("users/me", ValueError("no usable username"))
     return me
-
-
-def _oauth2_client_auth() -> tuple[HTTPBasicAuth | None, dict]:
-    """(auth, extra body) for the token and revoke endpoints."""
-    if settings.X_CLIENT_SECRET:  # a confidential client authenticates by HTTP Basic
-        return HTTPBasicAuth(settings.X_CLIENT_ID, settings.X_CLIENT_SECRET), {}
-    return None, {"client_id": settings.X_CLIENT_ID}  # a public client names itself
 
 
 # --- OAuth 1.0a --------------------------------------------------------------------------
@@ -195,16 +138,12 @@ def start_oauth1(request) -> str:
         raise LinkFailed("Linking with OAuth 1.0a is not configured on this installation.")
     request.session.pop(OAUTH1_SESSION_KEY, None)
     callback = request.build_absolute_uri(reverse("accounts:oauth1_callback"))
-    client = OAuth1Session(
-        settings.X_CONSUMER_KEY, client_secret=settings.X_CONSUMER_SECRET, callback_uri=callback
-    )
+    app = x_app()
     try:
-        answer = client.fetch_request_token(
-            f"{settings.X_API_URL}/oauth/request_token", timeout=TIMEOUT
-        )
-    except (requests.RequestException, ValueError) as exc:
+        answer = x_oauth.oauth1_request_token(app, callback=callback)
+    except XAPIError as exc:
         message = str(_failed("oauth1 request_token", exc))
-        if getattr(exc, "status_code", None) in (401, 403):  # a setup problem: say where to look
+        if exc.status in (401, 403):  # a setup problem: say where to look
             message += (
                 " If it keeps failing, check X_CONSUMER_KEY and X_CONSUMER_SECRET, and that "
                 f"{callback} is a registered callback URL of the X app."
@@ -216,7 +155,7 @@ def start_oauth1(request) -> str:
         "token": answer["oauth_token"],
         "secret": answer["oauth_token_secret"],
     }
-    return client.authorization_url(f"{settings.X_API_URL}/oauth/authorize")
+    return x_oauth.oauth1_authorize_url(app, answer["oauth_token"])
 
 
 def finish_oauth1(request) -> tuple[XAccount, bool]:
@@ -234,18 +173,12 @@ def finish_oauth1(request) -> tuple[XAccount, bool]:
     verifier = request.GET.get("oauth_verifier", "")
     if not verifier:
         raise _failed("oauth1 callback", ValueError("no oauth_verifier"))
-    client = OAuth1Session(
-        settings.X_CONSUMER_KEY,
-        client_secret=settings.X_CONSUMER_SECRET,
-        resource_owner_key=entry["token"],
-        resource_owner_secret=entry["secret"],
-        verifier=verifier,
-    )
+    app = x_app()
     try:
-        answer = client.fetch_access_token(
-            f"{settings.X_API_URL}/oauth/access_token", timeout=TIMEOUT
+        answer = x_oauth.oauth1_access_token(
+            app, token=entry["token"], token_secret=entry["secret"], verifier=verifier
         )
-    except (requests.RequestException, ValueError) as exc:
+    except XAPIError as exc:
         raise _failed("oauth1 access_token", exc) from None
     tokens = {
         "oauth_token": answer.get("oauth_token", ""),
@@ -255,8 +188,8 @@ def finish_oauth1(request) -> tuple[XAccount, bool]:
         raise _failed("oauth1 access_token", ValueError("no token pair"))
     me = _identify(
         oauth1_auth(
-            settings.X_CONSUMER_KEY,
-            settings.X_CONSUMER_SECRET,
+            app.consumer_key,
+            app.consumer_secret,
             tokens["oauth_token"],
             tokens["oauth_token_secret"],
         )
@@ -276,18 +209,11 @@ def start_oauth2(request) -> str:
     redirect_uri = request.build_absolute_uri(reverse("accounts:oauth2_callback"))
     state = secrets.token_urlsafe(32)
     verifier = secrets.token_urlsafe(64)  # 86 characters: RFC 7636 wants 43 to 128
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    challenge = base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
-    client = OAuth2Session(
-        settings.X_CLIENT_ID, redirect_uri=redirect_uri, scope=list(SCOPES), state=state
-    )
-    authorize = f"{settings.X_WEB_URL}/i/oauth2/authorize"
     try:
-        with _plain_http_to(authorize):
-            url, _ = client.authorization_url(
-                authorize, code_challenge=challenge, code_challenge_method="S256"
-            )
-    except OAuth2Error as exc:  # InsecureTransportError: plain http to a host that is not ours
+        url = x_oauth.oauth2_authorize_url(
+            x_app(), redirect_uri=redirect_uri, scopes=SCOPES, state=state, code_verifier=verifier
+        )
+    except x_oauth.InsecureTransport as exc:
         raise _failed("oauth2 authorize", exc) from None
     request.session[OAUTH2_SESSION_KEY] = {
         "state": state,
@@ -318,21 +244,11 @@ def finish_oauth2(request) -> tuple[XAccount, bool]:
     if not code:
         raise _failed("oauth2 callback", ValueError("no code"))
 
-    token_url = f"{settings.X_API_URL}/2/oauth2/token"
-    auth, extra = _oauth2_client_auth()
-    # No scope on this session: oauthlib would raise if X granted a different set; we check.
-    client = OAuth2Session(settings.X_CLIENT_ID, redirect_uri=entry["redirect_uri"])
     try:
-        with _plain_http_to(token_url):
-            answer = client.fetch_token(
-                token_url,
-                code=code,
-                code_verifier=entry["verifier"],
-                auth=auth,
-                include_client_id=bool(extra),
-                timeout=TIMEOUT,
-            )
-    except (requests.RequestException, OAuth2Error, ValueError) as exc:
+        answer = x_oauth.exchange_code(
+            x_app(), code=code, code_verifier=entry["verifier"], redirect_uri=entry["redirect_uri"]
+        )
+    except XAPIError as exc:
         raise _failed("oauth2 token", exc) from None
 
     granted = answer.get("scope") or []
@@ -408,21 +324,14 @@ def revoke_oauth2(tokens: dict) -> None:
 
     Raises LinkFailed with the reason when X could not be asked or did not confirm.
     """
-    url = f"{settings.X_API_URL}/2/oauth2/revoke"
-    auth, extra = _oauth2_client_auth()
+    app = x_app()
     for kind in ("refresh_token", "access_token"):
         if not tokens.get(kind):
             continue
         try:
-            response = requests.post(
-                url, data={"token": tokens[kind], **extra}, auth=auth, timeout=TIMEOUT
-            )
-            response.raise_for_status()
-            confirmed = response.json().get("revoked") is True
-        except (requests.RequestException, ValueError, AttributeError) as exc:
+            x_oauth.revoke(app, tokens[kind])
+        except XAPIError as exc:
             raise LinkFailed(_reason("oauth2 revoke", exc)) from None
-        if not confirmed:
-            raise LinkFailed(_reason("oauth2 revoke", ValueError("revoked is not true")))
 
 
 def unlink(account: XAccount, *, keep_history: bool) -> str | None:

@@ -14,14 +14,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from tweets.xapi import (
-    BearerAuth,
-    CacheRateBudget,
-    Unauthorized,
-    XClient,
-    oauth1_auth,
-    refresh_oauth2_token,
-)
+from xapi import oauth
+from xapi.client import BearerAuth, CacheRateBudget, Unauthorized, XClient, oauth1_auth
 
 from .models import XAccount
 
@@ -29,6 +23,20 @@ logger = logging.getLogger(__name__)
 
 # Refresh this long before expiry, so a poll never starts with a token about to die.
 REFRESH_MARGIN = timedelta(minutes=5)
+
+
+def x_app() -> oauth.XApp:
+    """metricsdash's app at X, from settings: the one place they are read for the calls."""
+    return oauth.XApp(
+        api_url=settings.X_API_URL,
+        web_url=settings.X_WEB_URL,
+        consumer_key=settings.X_CONSUMER_KEY,
+        consumer_secret=settings.X_CONSUMER_SECRET,
+        client_id=settings.X_CLIENT_ID,
+        client_secret=settings.X_CLIENT_SECRET,
+        timeout=settings.X_HTTP_TIMEOUT,
+        sandbox=settings.X_SANDBOX,
+    )
 
 
 def needs_refresh(account: XAccount, now=None) -> bool:
@@ -52,13 +60,7 @@ def fresh_tokens(account: XAccount) -> dict:
         tokens = locked.get_tokens()
         if not tokens.get("refresh_token"):
             raise Unauthorized("the access token expired and there is no refresh token")
-        answer = refresh_oauth2_token(
-            settings.X_API_URL,
-            client_id=settings.X_CLIENT_ID,
-            client_secret=settings.X_CLIENT_SECRET,
-            refresh_token=tokens["refresh_token"],
-            timeout=settings.X_HTTP_TIMEOUT,
-        )
+        answer = oauth.refresh(x_app(), tokens["refresh_token"])
         locked.set_tokens(
             {
                 "access_token": answer["access_token"],
@@ -83,21 +85,22 @@ def budget_key(account: XAccount) -> str:
 def client_for(account: XAccount) -> XClient:
     """An XClient acting as the account (user context), with the shared rate-limit budget."""
     tokens = fresh_tokens(account)
+    app = x_app()
     if account.auth_kind == XAccount.AuthKind.OAUTH1:
         auth = oauth1_auth(
-            settings.X_CONSUMER_KEY,
-            settings.X_CONSUMER_SECRET,
+            app.consumer_key,
+            app.consumer_secret,
             tokens["oauth_token"],
             tokens["oauth_token_secret"],
         )
     else:
         auth = BearerAuth(tokens["access_token"])
     return XClient(
-        settings.X_API_URL,
+        app.api_url,
         auth,
         budget=CacheRateBudget(),
         budget_key=budget_key(account),
-        timeout=settings.X_HTTP_TIMEOUT,
+        timeout=app.timeout,
         max_attempts=settings.X_RETRY_ATTEMPTS,
         backoff=settings.X_RETRY_BACKOFF,
     )

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from accounts.tokens import budget_key
 from tweets.models import PollRun
-from tweets.xapi import CacheRateBudget
+from xapi.client import CacheRateBudget
 
 logger = logging.getLogger(__name__)
 

@@ -20,9 +20,6 @@ from sandbox.config import SandboxConfig
 from sandbox.server import RunningSandbox
 from tests.sandbox.flows import oauth1_link, oauth2_link
 
-# The sandbox speaks plain HTTP on loopback; oauthlib refuses that unless told.
-os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
-
 # A fixed world: tests never depend on the wall clock.
 SEED = 20261126
 EPOCH = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from accounts.models import XAccount
 from accounts.tokens import client_for
+from xapi.client import BadResponse, RateLimited, ServerError, Unauthorized, XAPIError, XClient
 
 from .models import (
     ROLLUP_METRICS,
@@ -41,7 +42,6 @@ from .models import (
     VideoSample,
 )
 from .schedule import PRIVATE_WINDOW, Schedule
-from .xapi import BadResponse, RateLimited, ServerError, Unauthorized, XAPIError, XClient
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from accounts.tokens import budget_key
 from metricsdash import admin as site_admin
 from metricsdash import monitoring
 from tweets.models import PollRun, Tweet, TweetSample
-from tweets.xapi import CacheRateBudget
+from xapi.client import CacheRateBudget
 
 from .conftest import secrets_of
 

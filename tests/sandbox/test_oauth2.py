@@ -11,6 +11,13 @@ from tests.conftest import CALLBACK2, sandbox_config
 
 from .flows import SCOPES, bearer, oauth2_authorize, oauth2_link, pkce_pair, query_of
 
+
+@pytest.fixture(autouse=True)
+def _oauthlib_over_plain_http(monkeypatch):
+    # requests-oauthlib is the independent client here; the sandbox speaks plain http.
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+
+
 INVALID_TOKEN = {
     "error": "invalid_request",
     "error_description": "Value passed for the token was invalid.",

@@ -13,7 +13,7 @@ from django.core.cache.backends.locmem import LocMemCache
 
 from tests.conftest import EPOCH
 from tests.sandbox.flows import oauth1_link, oauth2_link
-from tweets.xapi import (
+from xapi.client import (
     BadResponse,
     BearerAuth,
     CacheRateBudget,
@@ -27,12 +27,10 @@ from tweets.xapi import (
     Unauthorized,
     XClient,
     oauth1_auth,
-    refresh_oauth2_token,
 )
+from xapi.oauth import refresh
 
-PROBLEMS = "https://api.twitter.com/2/problems/"
 X_PROBLEMS = "https://api.x.com/2/problems/"
-UNKNOWN_TWEET_ID = "1999999999999999999"
 SANDBOX_NOW = EPOCH.replace(day=3)  # where the `sandbox` fixture freezes the sandbox's clock
 RESET = SANDBOX_NOW + timedelta(minutes=15)  # a 15-minute window opened then
 RATE_HEADERS = {
@@ -59,6 +57,7 @@ def client_for(sandbox, auth, **kwargs) -> XClient:
     """A client on the sandbox whose budget decisions follow the sandbox's frozen clock."""
     kwargs.setdefault("backoff", 0.01)
     kwargs.setdefault("clock", sandbox.now)
+    kwargs.setdefault("timeout", (5, 30))
     return XClient(sandbox.url, auth, **kwargs)
 
 
@@ -201,29 +200,6 @@ def test_tweets_refuses_bad_id_counts_before_sending(sandbox, demo):
     assert sandbox.requests_made("tweets_lookup") == 0
 
 
-def test_single_tweet_found_is_a_one_item_page(sandbox, demo):
-    tweet = recent(sandbox, "sandbox_demo")[0]
-    page = demo.tweet(tweet.id, tweet_fields=["public_metrics"])
-    assert [t["id"] for t in page.data] == [tweet.id]
-    assert page.errors == []
-
-
-def test_single_tweet_unknown_404_is_a_page_with_not_found(sandbox, demo):
-    page = demo.tweet(UNKNOWN_TWEET_ID)
-    assert page.data == []
-    [missing] = page.problems("resource-not-found")
-    assert missing["resource_id"] == UNKNOWN_TWEET_ID
-    assert page.rate_limit is not None
-    assert demo.requests_made == 1
-
-
-def test_single_protected_tweet_is_a_page_with_only_errors(sandbox, demo):
-    tweet = timeline(sandbox, "sandbox_private")[0]
-    page = demo.tweet(tweet.id)
-    assert page.data == []
-    assert [e["resource_id"] for e in page.problems("not-authorized-for-resource")] == [tweet.id]
-
-
 # --- errors from the sandbox ----------------------------------------------------------
 
 
@@ -310,6 +286,7 @@ def test_429_budget_in_the_django_cache_under_time_machine(sandbox, demo_token, 
         BearerAuth(demo_token),
         budget=CacheRateBudget(),
         budget_key=uuid.uuid4().hex,
+        timeout=(5, 30),
         backoff=0.01,
     )
     tweet_id = recent(sandbox, "sandbox_demo")[0].id
@@ -377,35 +354,6 @@ def test_oauth1_retries_are_signed_afresh(sandbox):
         assert session.send(prepared, timeout=10).status_code == 401
 
 
-# --- OAuth 2.0 refresh -------------------------------------------------------------------
-
-
-def refresh(sandbox, refresh_token):
-    return refresh_oauth2_token(
-        sandbox.url,
-        client_id=sandbox.config.client_id,
-        client_secret=sandbox.config.client_secret,
-        refresh_token=refresh_token,
-    )
-
-
-def test_refresh_oauth2_token_rotates_the_pair(sandbox):
-    linked = oauth2_link(sandbox, "sandbox_demo")
-    answer = refresh(sandbox, linked["refresh_token"])
-    assert answer["expires_in"] == 7200
-    assert answer["access_token"] != linked["access_token"]
-    assert answer["refresh_token"] != linked["refresh_token"]
-    assert client_for(sandbox, BearerAuth(answer["access_token"])).me()["username"] == (
-        "sandbox_demo"
-    )
-
-    with pytest.raises(Unauthorized) as caught:
-        refresh(sandbox, linked["refresh_token"])  # the old one died with the rotation
-    assert caught.value.status == 400
-    assert "Value passed for the token was invalid." in str(caught.value)
-    assert linked["refresh_token"] not in str(caught.value)
-
-
 # --- nothing secret in the logs -------------------------------------------------------
 
 
@@ -419,7 +367,7 @@ def captured_logs():
         def emit(self, record):
             records.append(f"{record.name} {record.levelname} {record.getMessage()}")
 
-    names = ("", "urllib3", "requests_oauthlib", "oauthlib", "tweets")
+    names = ("", "urllib3", "requests_oauthlib", "oauthlib", "xapi")
     levels = {name: logging.getLogger(name).level for name in names}
     for name in names:
         logging.getLogger(name).setLevel(logging.DEBUG)
@@ -437,7 +385,9 @@ def signature_of(authorization: bytes | str) -> str:
     return unquote(re.search(r'oauth_signature="([^"]+)"', authorization).group(1))
 
 
-def test_logs_hold_no_token_secret_or_signature(sandbox, demo_token, captured_logs, monkeypatch):
+def test_logs_hold_no_token_secret_or_signature(
+    sandbox, sandbox_app, demo_token, captured_logs, monkeypatch
+):
     sent: list[str] = []
     session = requests.Session()
     session.hooks["response"].append(
@@ -450,7 +400,7 @@ def test_logs_hold_no_token_secret_or_signature(sandbox, demo_token, captured_lo
     bearer = client_for(sandbox, BearerAuth(demo_token), session=session)
     bearer.me()
     linked = oauth2_link(sandbox, "sandbox_newcomer")
-    refreshed = refresh(sandbox, linked["refresh_token"])
+    refreshed = refresh(sandbox_app, linked["refresh_token"])
 
     signatures = [signature_of(header) for header in sent[:2]]
     secrets = [token["oauth_token"], token["oauth_token_secret"], demo_token, *signatures]
@@ -458,8 +408,8 @@ def test_logs_hold_no_token_secret_or_signature(sandbox, demo_token, captured_lo
     secrets += [linked["refresh_token"], refreshed["access_token"], refreshed["refresh_token"]]
     secrets += [requests.utils.quote(s, safe="") for s in signatures]
     text = "\n".join(captured_logs)
-    assert "tweets.xapi DEBUG X GET users_me -> 200" in text  # our own lines are there
-    assert "tweets.xapi INFO X POST oauth2_token -> 200" in text
+    assert "xapi.client DEBUG X GET users_me -> 200" in text  # our own lines are there
+    assert "xapi.oauth INFO X POST oauth2_token -> 200" in text
     assert "urllib3" in text  # and DEBUG from the libraries is captured
     for secret in secrets:
         assert secret not in text
@@ -480,34 +430,12 @@ def recorded(httpserver):
     return XClient(
         httpserver.url_for("").rstrip("/"),
         BearerAuth("recorded-token"),
+        timeout=(5, 30),
         backoff=0.01,
         budget=MemoryBudget(),
         budget_key="acct",
         clock=lambda: RESET - timedelta(minutes=5),
     )
-
-
-def not_found_error(tweet_id, host=PROBLEMS):
-    return {
-        "value": tweet_id,
-        "detail": f"Could not find tweet with id: [{tweet_id}].",
-        "title": "Not Found Error",
-        "resource_type": "tweet",
-        "parameter": "id",
-        "resource_id": tweet_id,
-        "type": host + "resource-not-found",
-    }
-
-
-def test_single_lookup_not_found_as_200_with_only_errors(httpserver, recorded):
-    error = not_found_error("20", host=X_PROBLEMS)
-    httpserver.expect_request("/2/tweets/20").respond_with_json(
-        {"errors": [error]}, headers=RATE_HEADERS
-    )
-    page = recorded.tweet("20")
-    assert page.data == []
-    assert page.problems("resource-not-found") == [error]
-    assert page.rate_limit == RateLimit(900, 0, RESET)
 
 
 def test_problem_types_on_the_x_host(httpserver, recorded):

@@ -1,11 +1,11 @@
-"""The X API v2 client: the only code in metricsdash that speaks HTTP to X.
+"""The X API v2 client: one `XClient` per token, for the endpoints the poller reads.
 
-One `XClient` per token. Every call has a timeout, answers a `Page` (or `me()`'s dict), or
+Every call has the timeout its caller passes, answers a `Page` (or `me()`'s dict), or
 raises one of the typed `XAPIError`s below. The client survives every response variant in
 `docs/x-api/FACTS.md`: keys left out when empty, errors beside data, the promoted-metrics
-`{}`, problem URIs on either host, both 429 bodies, single-Tweet "not found" as 404 or as
-200. It reads the `x-rate-limit-*` headers of every response into a shared `RateBudget`
-and refuses, without sending, a request that the budget says would be refused.
+`{}`, problem URIs on either host, both 429 bodies. It reads the `x-rate-limit-*` headers
+of every response into a shared `RateBudget` and refuses, without sending, a request that
+the budget says would be refused. The OAuth calls are in `xapi/oauth.py`.
 
 Nothing here logs headers, tokens or signatures, and no error message carries them.
 """
@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 USER_AGENT = "metricsdash"
 # Endpoints whose `data` is one object; the others answer a list.
-SINGLE_OBJECT_ENDPOINTS = frozenset({"users_me", "tweet_lookup"})
+SINGLE_OBJECT_ENDPOINTS = frozenset({"users_me"})
 LIST_ENDPOINTS = frozenset({"users_tweets", "tweets_lookup"})
 MAX_LOOKUP_IDS = 100
 _PROBLEM_RE = re.compile(r"/2/problems/([A-Za-z0-9._-]+)$")
@@ -156,7 +156,7 @@ class Forbidden(XAPIError):
 
 
 class NotFound(XAPIError):
-    """404 for an unknown route or resource path (not a missing Tweet: that is a Page)."""
+    """404 for an unknown route or resource path."""
 
 
 class RateLimited(XAPIError):
@@ -185,6 +185,14 @@ class ServerError(XAPIError):
     """5xx after every retry, or timeouts and connection errors after every retry."""
 
 
+class Unreachable(ServerError):
+    """No connection to X (refused, reset, unknown host) on a call sent once."""
+
+
+class TimedOut(ServerError):
+    """X did not answer within the timeout on a call sent once."""
+
+
 class BadResponse(XAPIError):
     """An answer the client cannot use: not JSON, not an object, or the wrong shape."""
 
@@ -211,16 +219,6 @@ def _reason(body: Any) -> str:
         parts.append(f"period {body.get('period')}, scope {body.get('scope')}")
     text = " ".join(": ".join(parts).split()) or "no reason given"
     return text if len(text) <= _REASON_MAX else text[: _REASON_MAX - 1] + "…"
-
-
-def _body_problems(body: Any) -> list[dict]:
-    """The problem objects of an error body: the body itself, or its `errors` entries."""
-    if not isinstance(body, dict):
-        return []
-    errors = body.get("errors")
-    if isinstance(errors, list):
-        return [e for e in errors if isinstance(e, dict)]
-    return [body] if "type" in body else []
 
 
 # --- pages ----------------------------------------------------------------------------
@@ -372,8 +370,9 @@ class XClient:
     """A client for X API v2 under one token; not thread-safe (one per task or thread).
 
     `budget_key` names the token in the shared budget (e.g. a hash of the account id,
-    never the token); budget entries are keyed f"{budget_key}:{endpoint}". `clock`
-    returns the aware UTC now used for budget decisions.
+    never the token); budget entries are keyed f"{budget_key}:{endpoint}". `timeout` is
+    (connect, read) seconds, required. `clock` returns the aware UTC now used for budget
+    decisions.
     """
 
     def __init__(
@@ -383,7 +382,7 @@ class XClient:
         *,
         budget: RateBudget | None = None,
         budget_key: str = "",
-        timeout: tuple[float, float] = (5, 30),
+        timeout: tuple[float, float],
         max_attempts: int = 3,
         backoff: float = 0.5,
         session: requests.Session | None = None,
@@ -451,6 +450,8 @@ class XClient:
                 failure, status = type(exc).__name__, None
                 logger.info("X GET %s: %s after %.0f ms", endpoint, failure, _ms_since(started))
                 continue
+            except requests.RequestException as exc:  # a request that cannot be sent at all
+                raise XAPIError(f"X API {endpoint}: {type(exc).__name__}") from None
             rate_limit = self._record_rate_limit(key, response)
             logger.log(
                 logging.DEBUG if response.status_code < 400 else logging.INFO,
@@ -538,16 +539,9 @@ class XClient:
         if status < 400:
             raise BadResponse(f"X API {endpoint}: unexpected HTTP {status}", status=status)
 
-        problems = _body_problems(body)
         problem = _problem_name(body.get("type")) if isinstance(body, dict) else None
         message = f"X API {endpoint}: {status} {_reason(body)}"
         details = {"status": status, "body": body, "problem_type": problem}
-        if status == 404 and endpoint == "tweet_lookup":
-            # X documents 404 with the problem for a missing single Tweet; older traffic
-            # saw 200 with only errors. Both become the same Page.
-            missing = [p for p in problems if _problem_name(p.get("type")) == "resource-not-found"]
-            if missing:
-                return Page(errors=problems, rate_limit=rate_limit)
         if status == 400:
             raise InvalidRequest(message, **details)
         if status == 401:
@@ -634,81 +628,6 @@ class XClient:
             raise ValueError(f"between 1 and {MAX_LOOKUP_IDS} ids per lookup, not {len(ids)}")
         params = {"ids": ",".join(ids), **_fields(tweet_fields, expansions, media_fields)}
         return self.get("tweets_lookup", "/2/tweets", params)
-
-    def tweet(
-        self,
-        tweet_id: str,
-        *,
-        tweet_fields: Sequence[str] = (),
-        expansions: Sequence[str] = (),
-        media_fields: Sequence[str] = (),
-    ) -> Page:
-        """GET /2/tweets/:id: a 0- or 1-item Page; a missing Tweet is a resource-not-found
-        error in `errors` (whether X answered 404 or 200)."""
-        path = f"/2/tweets/{quote(str(tweet_id), safe='')}"
-        return self.get("tweet_lookup", path, _fields(tweet_fields, expansions, media_fields))
-
-
-def refresh_oauth2_token(
-    base_url: str,
-    *,
-    client_id: str,
-    client_secret: str,
-    refresh_token: str,
-    timeout: tuple[float, float] = (5, 30),
-    session: requests.Session | None = None,
-) -> dict:
-    """POST /2/oauth2/token with the refresh grant; returns X's answer (access_token,
-    expires_in, scope and, with offline.access, the new refresh_token).
-
-    A confidential client (with a secret) authenticates by HTTP Basic, a public one sends
-    client_id in the body. Sent once, never retried: X may have rotated the pair even when
-    the answer was lost, and a replayed refresh token is refused. A refused refresh token
-    (400) or client (401) raises Unauthorized; 5xx, timeouts and connection errors
-    ServerError; an answer without an access token BadResponse.
-    """
-    url = base_url.rstrip("/") + "/2/oauth2/token"
-    data = {"grant_type": "refresh_token", "refresh_token": refresh_token}
-    auth = None
-    if client_secret:
-        auth = requests.auth.HTTPBasicAuth(client_id, client_secret)
-    else:
-        data["client_id"] = client_id
-    http = session if session is not None else requests.Session()
-    started = time.monotonic()
-    try:
-        response = http.post(
-            url,
-            data=data,
-            auth=auth,
-            headers={"Accept": "application/json", "User-Agent": USER_AGENT},
-            timeout=timeout,
-            allow_redirects=False,
-        )
-    except _TRANSPORT_ERRORS as exc:
-        logger.info("X POST oauth2_token: %s after %.0f ms", type(exc).__name__, _ms_since(started))
-        raise ServerError(f"X API oauth2_token: {type(exc).__name__}") from None
-    finally:
-        if session is None:
-            http.close()
-    status = response.status_code
-    logger.info("X POST oauth2_token -> %d in %.0f ms", status, _ms_since(started))
-    body, _ = _json_or_none(response)
-    if isinstance(body, dict) and "error" in body:
-        # OAuth 2.0 errors: {"error": ..., "error_description": ...}, never a token.
-        reason = " ".join(f"{body['error']}: {body.get('error_description', '')}".split())
-    else:
-        reason = _reason(body)
-    message = f"X API oauth2_token: {status} {reason[:_REASON_MAX]}"
-    if status in (400, 401):
-        raise Unauthorized(message, status=status, body=body)
-    if status >= 500:
-        raise ServerError(message, status=status, body=body)
-    if status != 200:
-        raise XAPIError(message, status=status, body=body)
-    if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
-        raise BadResponse("X API oauth2_token: 200 answer holds no access_token", status=status)
-    return body
 
 
 def _json_or_none(response: requests.Response) -> tuple[Any, bool]:
