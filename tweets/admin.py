@@ -12,7 +12,7 @@ from django.utils.html import format_html
 
 from metricsdash.admin import EstimatedCountPaginator
 
-from .models import DailyRollup, HourlyRollup, Media, PollRun, Tweet, TweetSample, VideoSample
+from .models import HourlyRollup, Media, PollRun, Tweet, TweetSample, VideoSample
 
 
 class BigTableAdmin(admin.ModelAdmin):
@@ -157,7 +157,6 @@ class RollupAdmin(RecordAdmin):
 
 
 admin.site.register(HourlyRollup, RollupAdmin)
-admin.site.register(DailyRollup, RollupAdmin)
 
 
 # 0 for failed and unauthorised runs, 1 for rate-limited ones, 2 for the rest.

@@ -1,4 +1,6 @@
-"""Tweets, their media, the metric samples polled from X, rollups, and poll runs.
+"""Tweets, their media, the metric samples polled from X, hourly rollups, and poll runs.
+
+The metric columns of samples and rollups come from the registry in tweets/metrics.py.
 
 Missing is not zero: a metric X did not return is NULL and shows as "—".
 """
@@ -8,38 +10,7 @@ from django.utils import timezone
 
 from accounts.models import XAccount
 
-# The Tweet metrics kept per sample: (field prefix, X's name) in every context.
-SPLIT_METRICS = (
-    ("impressions", "impression_count"),
-    ("likes", "like_count"),
-    ("retweets", "retweet_count"),
-    ("replies", "reply_count"),
-    ("url_clicks", "url_link_clicks"),
-    ("profile_clicks", "user_profile_clicks"),
-)
-TOTAL_ONLY_METRICS = (("quotes", "quote_count"), ("bookmarks", "bookmark_count"))
-VIDEO_METRICS = (
-    ("views", "view_count"),
-    ("playback_0", "playback_0_count"),
-    ("playback_25", "playback_25_count"),
-    ("playback_50", "playback_50_count"),
-    ("playback_75", "playback_75_count"),
-    ("playback_100", "playback_100_count"),
-)
-CONTEXTS = ("total", "organic", "promoted")
-
-
-def sample_fields(metrics, *, total_only=()) -> list[str]:
-    """Column names of a sample: totals, then organic_*, then promoted_*."""
-    names = [name for name, _ in metrics] + [name for name, _ in total_only]
-    for context in ("organic", "promoted"):
-        names += [f"{context}_{name}" for name, _ in metrics]
-    return names
-
-
-# The metric columns of TweetSample and VideoSample (a test checks they match the models).
-TWEET_SAMPLE_FIELDS = sample_fields(SPLIT_METRICS, total_only=TOTAL_ONLY_METRICS)
-VIDEO_SAMPLE_FIELDS = sample_fields(VIDEO_METRICS)
+from .metrics import ROLLUP_COLUMNS, TWEET_SAMPLE_COLUMNS, VIDEO_SAMPLE_COLUMNS
 
 
 class Media(models.Model):
@@ -94,6 +65,18 @@ def metric():
     return models.IntegerField(null=True, blank=True)
 
 
+def gain():
+    """A rollup's gain in one bucket: a sum of deltas, so never NULL."""
+    return models.BigIntegerField(default=0)
+
+
+def add_metric_columns(model, columns, field) -> None:
+    """Give `model` one `field()` per column of the registry (tweets/metrics.py), after its
+    own fields: a new Metric entry becomes a column, and `makemigrations` writes it."""
+    for column in columns:
+        model.add_to_class(column, field())
+
+
 class TweetSample(models.Model):
     """One poll of one Tweet: every metric, totals and organic / promoted splits.
 
@@ -104,29 +87,6 @@ class TweetSample(models.Model):
         Tweet, on_delete=models.CASCADE, related_name="samples", db_index=False
     )
     captured_at = models.DateTimeField()
-    # Totals (public_metrics, and non_public_metrics for the two click counts).
-    impressions = metric()
-    likes = metric()
-    retweets = metric()
-    replies = metric()
-    url_clicks = metric()
-    profile_clicks = metric()
-    quotes = metric()
-    bookmarks = metric()
-    # organic_metrics (private: only within 30 days of posting)
-    organic_impressions = metric()
-    organic_likes = metric()
-    organic_retweets = metric()
-    organic_replies = metric()
-    organic_url_clicks = metric()
-    organic_profile_clicks = metric()
-    # promoted_metrics (only for promoted Tweets)
-    promoted_impressions = metric()
-    promoted_likes = metric()
-    promoted_retweets = metric()
-    promoted_replies = metric()
-    promoted_url_clicks = metric()
-    promoted_profile_clicks = metric()
 
     class Meta:
         constraints = [
@@ -140,6 +100,12 @@ class TweetSample(models.Model):
         return f"{self.tweet_id} @ {self.captured_at:%Y-%m-%d %H:%M}"
 
 
+# Totals (public_metrics, and non_public_metrics for the private counts), then the
+# organic_metrics split (private: only within 30 days of posting) and the promoted_metrics
+# split (only for promoted Tweets).
+add_metric_columns(TweetSample, TWEET_SAMPLE_COLUMNS, metric)
+
+
 class VideoSample(models.Model):
     """One poll of one video: views and the five playback counts, per context."""
 
@@ -147,24 +113,6 @@ class VideoSample(models.Model):
         Media, on_delete=models.CASCADE, related_name="samples", db_index=False
     )
     captured_at = models.DateTimeField()
-    views = metric()
-    playback_0 = metric()
-    playback_25 = metric()
-    playback_50 = metric()
-    playback_75 = metric()
-    playback_100 = metric()
-    organic_views = metric()
-    organic_playback_0 = metric()
-    organic_playback_25 = metric()
-    organic_playback_50 = metric()
-    organic_playback_75 = metric()
-    organic_playback_100 = metric()
-    promoted_views = metric()
-    promoted_playback_0 = metric()
-    promoted_playback_25 = metric()
-    promoted_playback_50 = metric()
-    promoted_playback_75 = metric()
-    promoted_playback_100 = metric()
 
     class Meta:
         constraints = [
@@ -177,23 +125,15 @@ class VideoSample(models.Model):
         return f"{self.media_id} @ {self.captured_at:%Y-%m-%d %H:%M}"
 
 
-ROLLUP_METRICS = (
-    "impressions",
-    "likes",
-    "retweets",
-    "replies",
-    "quotes",
-    "bookmarks",
-    "url_clicks",
-    "profile_clicks",
-    "video_views",
-    "video_starts",
-    "video_completions",
-)
+add_metric_columns(VideoSample, VIDEO_SAMPLE_COLUMNS, metric)
 
 
-class RollupBase(models.Model):
-    """Gains per account per bucket and context, maintained on ingest from sample deltas."""
+class HourlyRollup(models.Model):
+    """Gains per account per hour and context, maintained on ingest from sample deltas.
+
+    The video completion rate is video_completions / video_starts (playback_100 and
+    playback_0 gains).
+    """
 
     class Context(models.TextChoices):
         TOTAL = "total"
@@ -203,27 +143,7 @@ class RollupBase(models.Model):
     account = models.ForeignKey(XAccount, on_delete=models.CASCADE, related_name="+")
     bucket = models.DateTimeField()
     context = models.CharField(max_length=8, choices=Context.choices)
-    impressions = models.BigIntegerField(default=0)
-    likes = models.BigIntegerField(default=0)
-    retweets = models.BigIntegerField(default=0)
-    replies = models.BigIntegerField(default=0)
-    quotes = models.BigIntegerField(default=0)
-    bookmarks = models.BigIntegerField(default=0)
-    url_clicks = models.BigIntegerField(default=0)
-    profile_clicks = models.BigIntegerField(default=0)
-    video_views = models.BigIntegerField(default=0)
-    # playback_0 and playback_100 gains: the video completion rate is completions / starts.
-    video_starts = models.BigIntegerField(default=0)
-    video_completions = models.BigIntegerField(default=0)
 
-    class Meta:
-        abstract = True
-
-    def __str__(self):
-        return f"{self.account_id} {self.context} {self.bucket:%Y-%m-%d %H:%M}"
-
-
-class HourlyRollup(RollupBase):
     class Meta:
         constraints = [
             # Upserts on ingest; account charts read a range of buckets by this index.
@@ -232,14 +152,11 @@ class HourlyRollup(RollupBase):
             )
         ]
 
+    def __str__(self):
+        return f"{self.account_id} {self.context} {self.bucket:%Y-%m-%d %H:%M}"
 
-class DailyRollup(RollupBase):
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["account", "context", "bucket"], name="dailyrollup_unique_bucket"
-            )
-        ]
+
+add_metric_columns(HourlyRollup, ROLLUP_COLUMNS, gain)
 
 
 class PollRun(models.Model):

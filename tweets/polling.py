@@ -26,21 +26,15 @@ from accounts.models import XAccount
 from accounts.tokens import client_for
 from xapi.client import BadResponse, RateLimited, ServerError, Unauthorized, XAPIError, XClient
 
-from .models import (
-    ROLLUP_METRICS,
-    SPLIT_METRICS,
-    TOTAL_ONLY_METRICS,
-    TWEET_SAMPLE_FIELDS,
+from .metrics import (
+    CONTEXTS,
+    ROLLUP_COLUMNS,
+    TWEET_METRICS,
+    TWEET_SAMPLE_COLUMNS,
     VIDEO_METRICS,
-    VIDEO_SAMPLE_FIELDS,
-    DailyRollup,
-    HourlyRollup,
-    Media,
-    PollRun,
-    Tweet,
-    TweetSample,
-    VideoSample,
+    VIDEO_SAMPLE_COLUMNS,
 )
+from .models import HourlyRollup, Media, PollRun, Tweet, TweetSample, VideoSample
 from .schedule import PRIVATE_WINDOW, Schedule
 
 logger = logging.getLogger(__name__)
@@ -170,35 +164,44 @@ def _count(group: dict, name: str) -> int | None:
     return value
 
 
-def tweet_sample_values(tweet: dict, promoted: dict | None) -> dict:
-    """A TweetSample's metric columns from an X Tweet object (NULL where X gave nothing)."""
-    public = _group(tweet, "public_metrics")
-    private = _group(tweet, "non_public_metrics")
-    organic = _group(tweet, "organic_metrics")
-    values = {}
-    for name, wire in SPLIT_METRICS:
-        # The click counts exist only in the private groups.
-        values[name] = _count(public if wire in public else private, wire)
-        values[f"organic_{name}"] = _count(organic, wire)
-        values[f"promoted_{name}"] = _count(promoted or {}, wire)
-    for name, wire in TOTAL_ONLY_METRICS:
-        values[name] = _count(public, wire)
-    return values
+def _sample_values(groups: dict[str, dict], metrics) -> dict:
+    """Every sample column of `metrics` from X's groups per context (NULL where X gave
+    nothing): the total of each metric, and its organic and promoted counts where X splits it."""
+    return {
+        metric.column(context): _count(group, metric.wire)
+        for context, group in groups.items()
+        for metric in metrics
+        if context == "total" or metric.split
+    }
 
 
-def video_sample_values(media: dict) -> dict | None:
+def _totals(obj: dict) -> dict:
+    # Some totals exist only in non_public_metrics (the click counts, the playback counts).
+    return {**_group(obj, "non_public_metrics"), **_group(obj, "public_metrics")}
+
+
+def tweet_sample_values(tweet: dict, promoted: dict | None, metrics=TWEET_METRICS) -> dict:
+    """A TweetSample's metric columns from an X Tweet object (NULL where X gave nothing);
+    `promoted` is the Tweet's promoted_metrics, asked for in a request of its own."""
+    groups = {
+        "total": _totals(tweet),
+        "organic": _group(tweet, "organic_metrics"),
+        "promoted": promoted or {},
+    }
+    return _sample_values(groups, metrics)
+
+
+def video_sample_values(media: dict, metrics=VIDEO_METRICS) -> dict | None:
+    """A VideoSample's metric columns from an X media object; None for other media, or
+    when X gave no video metric at all."""
     if media.get("type") != "video":
         return None
-    public = _group(media, "public_metrics")
-    totals = _group(media, "non_public_metrics")
-    values = {}
-    for context, group in (
-        ("", {**totals, **public}),
-        ("organic_", _group(media, "organic_metrics")),
-        ("promoted_", _group(media, "promoted_metrics")),
-    ):
-        for name, wire in VIDEO_METRICS:
-            values[f"{context}{name}"] = _count(group, wire)
+    groups = {
+        "total": _totals(media),
+        "organic": _group(media, "organic_metrics"),
+        "promoted": _group(media, "promoted_metrics"),
+    }
+    values = _sample_values(groups, metrics)
     return values if any(v is not None for v in values.values()) else None
 
 
@@ -225,9 +228,8 @@ def _created_at(tweet: dict) -> datetime:
 # --- writing ---------------------------------------------------------------------------
 
 
-def _bucket(moment: datetime, size: str) -> datetime:
-    hour = moment.replace(minute=0, second=0, microsecond=0)
-    return hour if size == "hour" else hour.replace(hour=0)
+def _hour(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
 
 
 class Rollups:
@@ -235,36 +237,34 @@ class Rollups:
 
     def __init__(self, account_id: int):
         self.account_id = account_id
-        self.gains: dict[tuple[str, datetime, str], dict[str, int]] = {}
+        self.gains: dict[tuple[datetime, str], dict[str, int]] = {}
 
     def add(self, moment: datetime, context: str, deltas: dict[str, int]) -> None:
-        for size in ("hour", "day"):
-            row = self.gains.setdefault((size, _bucket(moment, size), context), {})
-            for name, delta in deltas.items():
-                row[name] = row.get(name, 0) + delta
+        row = self.gains.setdefault((_hour(moment), context), {})
+        for name, delta in deltas.items():
+            row[name] = row.get(name, 0) + delta
 
     def write(self) -> None:
-        columns = ", ".join(ROLLUP_METRICS)
-        updates = ", ".join(f"{m} = {{table}}.{m} + EXCLUDED.{m}" for m in ROLLUP_METRICS)
-        placeholders = ", ".join(["%s"] * (3 + len(ROLLUP_METRICS)))
+        table = HourlyRollup._meta.db_table
+        columns = ", ".join(ROLLUP_COLUMNS)
+        updates = ", ".join(f"{c} = {table}.{c} + EXCLUDED.{c}" for c in ROLLUP_COLUMNS)
+        placeholders = ", ".join(["%s"] * (3 + len(ROLLUP_COLUMNS)))
+        rows = [
+            (self.account_id, bucket, context, *(g.get(c, 0) for c in ROLLUP_COLUMNS))
+            for (bucket, context), g in self.gains.items()
+            if any(g.values())
+        ]
+        if not rows:
+            return
         with connection.cursor() as cursor:
-            for size, model in (("hour", HourlyRollup), ("day", DailyRollup)):
-                table = model._meta.db_table
-                rows = [
-                    (self.account_id, bucket, context, *(g.get(m, 0) for m in ROLLUP_METRICS))
-                    for (s, bucket, context), g in self.gains.items()
-                    if s == size and any(g.values())
-                ]
-                if not rows:
-                    continue
-                # An upsert that adds: Django's update_conflicts can only overwrite.
-                cursor.executemany(
-                    f"INSERT INTO {table} (account_id, bucket, context, {columns})"
-                    f" VALUES ({placeholders})"
-                    f" ON CONFLICT (account_id, context, bucket)"
-                    f" DO UPDATE SET {updates.format(table=table)}",
-                    rows,
-                )
+            # An upsert that adds: Django's update_conflicts can only overwrite.
+            cursor.executemany(
+                f"INSERT INTO {table} (account_id, bucket, context, {columns})"
+                f" VALUES ({placeholders})"
+                f" ON CONFLICT (account_id, context, bucket)"
+                f" DO UPDATE SET {updates}",
+                rows,
+            )
 
 
 def _deltas(new: dict, old: dict | None, pairs: list[tuple[str, str]]) -> dict[str, int]:
@@ -278,19 +278,21 @@ def _deltas(new: dict, old: dict | None, pairs: list[tuple[str, str]]) -> dict[s
     return out
 
 
-TWEET_ROLLUP_COLUMNS = {
-    "total": [(m, m) for m in ROLLUP_METRICS if not m.startswith("video_")],
-    "organic": [(name, f"organic_{name}") for name, _ in SPLIT_METRICS],
-    "promoted": [(name, f"promoted_{name}") for name, _ in SPLIT_METRICS],
-}
-VIDEO_ROLLUP_COLUMNS = {
-    context: [
-        ("video_views", f"{prefix}views"),
-        ("video_starts", f"{prefix}playback_0"),
-        ("video_completions", f"{prefix}playback_100"),
-    ]
-    for context, prefix in (("total", ""), ("organic", "organic_"), ("promoted", "promoted_"))
-}
+def rollup_columns(metrics) -> dict[str, list[tuple[str, str]]]:
+    """Per context, (rollup column, sample column) for every metric the rollups keep."""
+    return {
+        context: [
+            (m.rollup, m.column(context))
+            for m in metrics
+            if m.rollup and (context == "total" or m.split)
+        ]
+        for context in CONTEXTS
+    }
+
+
+TWEET_ROLLUP_COLUMNS = rollup_columns(TWEET_METRICS)
+VIDEO_ROLLUP_COLUMNS = rollup_columns(VIDEO_METRICS)
+PROMOTED_COLUMNS = tuple(m.column("promoted") for m in TWEET_METRICS if m.split)
 
 
 def _already_sampled(old: dict | None, values: dict, instant: datetime, fields) -> bool:
@@ -306,7 +308,7 @@ def _previous_samples(model, key: str, objects: dict) -> dict:
     wanted = {pk: obj.last_sampled_at for pk, obj in objects.items() if obj.last_sampled_at}
     if not wanted:
         return {}
-    fields = TWEET_SAMPLE_FIELDS if model is TweetSample else VIDEO_SAMPLE_FIELDS
+    fields = TWEET_SAMPLE_COLUMNS if model is TweetSample else VIDEO_SAMPLE_COLUMNS
     rows = model.objects.filter(
         **{f"{key}__in": list(wanted), "captured_at__in": set(wanted.values())}
     ).values(key, "captured_at", *fields)
@@ -372,13 +374,13 @@ def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[
         elif fetched.private and tweet.promoted and str(tweet.id) not in fetched.promoted_checked:
             # Not asked this time: carry the promoted counts forward rather than lose them.
             old = previous.get(tweet.id) or {}
-            for name, _ in SPLIT_METRICS:
-                values[f"promoted_{name}"] = old.get(f"promoted_{name}")
+            for column in PROMOTED_COLUMNS:
+                values[column] = old.get(column)
         tweet.last_polled_at = instant
         if str(tweet.id) in final:
             tweet.final_private_at = instant
         old = previous.get(tweet.id)
-        if _already_sampled(old, values, instant, TWEET_SAMPLE_FIELDS):
+        if _already_sampled(old, values, instant, TWEET_SAMPLE_COLUMNS):
             continue
         samples.append(TweetSample(tweet=tweet, captured_at=instant, **values))
         tweet.last_sampled_at = instant
@@ -405,7 +407,7 @@ def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[
         if values is None:
             continue
         old = previous_video.get(key)
-        if _already_sampled(old, values, instant, VIDEO_SAMPLE_FIELDS):
+        if _already_sampled(old, values, instant, VIDEO_SAMPLE_COLUMNS):
             continue
         media = media_objects[key]
         video_samples.append(VideoSample(media=media, captured_at=instant, **values))

@@ -48,7 +48,6 @@ def test_every_admin_page_renders_and_holds_no_token(client, staff, installation
         "TweetSample",
         "VideoSample",
         "HourlyRollup",
-        "DailyRollup",
         "PollRun",
         "ReportSubscription",
         "ReportDelivery",

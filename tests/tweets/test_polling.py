@@ -9,14 +9,7 @@ from django.utils import timezone
 
 from accounts.models import XAccount
 from tweets import polling, tasks
-from tweets.models import (
-    DailyRollup,
-    HourlyRollup,
-    PollRun,
-    Tweet,
-    TweetSample,
-    VideoSample,
-)
+from tweets.models import HourlyRollup, PollRun, Tweet, TweetSample, VideoSample
 
 pytestmark = pytest.mark.django_db
 
@@ -164,7 +157,7 @@ def test_replay_and_unchanged_tweets_write_nothing_and_rollups_add_up(clock, lin
         later.samples_written
     )
 
-    # Hourly and daily rollups equal the sums of the sample deltas, computed independently.
+    # Hourly rollups equal the sums of the sample deltas, computed independently.
     for context, column in (
         ("total", "impressions"),
         ("organic", "organic_impressions"),
@@ -186,9 +179,8 @@ def test_replay_and_unchanged_tweets_write_nothing_and_rollups_add_up(clock, lin
             )
             (expected,) = cursor.fetchone()
         field = column.removeprefix(f"{context}_")
-        for model in (HourlyRollup, DailyRollup):
-            rows = model.objects.filter(account=account, context=context)
-            assert sum(getattr(r, field) for r in rows) == expected, (model, context, column)
+        rows = HourlyRollup.objects.filter(account=account, context=context)
+        assert sum(getattr(r, field) for r in rows) == expected, (context, column)
 
 
 def test_429_reschedules_to_the_reset_and_sends_nothing_before(clock, link):
