@@ -28,6 +28,7 @@ from tweets.metrics import (
     COMPLETION_FORMULA,
     ENGAGEMENT_FORMULA,
     LABELS,
+    SPLIT_CONTEXTS,
     TWEET_METRICS,
     TWEET_SAMPLE_COLUMNS,
 )
@@ -47,6 +48,19 @@ from .forms import (
 SAMPLES_PER_PAGE = 50
 # A Tweet's metrics and their labels, in the order tables show them.
 METRIC_LABELS = {metric.name: metric.label for metric in TWEET_METRICS}
+# The top Tweets table's columns after the Tweet: reach and engagement first.
+TOP_COLUMNS = (
+    "impressions",
+    "engagements",
+    "engagement_rate",
+    *(name for name in METRIC_LABELS if name != "impressions"),
+)
+TOP_LABELS = {**LABELS, "engagement_rate": "Rate"}
+# The samples table: every metric's total, then the impressions split.
+SAMPLE_TABLE = {
+    **METRIC_LABELS,
+    **{f"{context}_impressions": f"{context.capitalize()} impr." for context in SPLIT_CONTEXTS},
+}
 COMPARE_CANDIDATES = 40
 
 
@@ -189,6 +203,7 @@ def overview(request):
         previous = rollups.totals(ids, period.previous)
         engagements = rollups.engagements_from_totals(current, previous)
         sort, descending = data["sort"], data["order"] == "desc"
+        links = _sort_links(request, sort, descending)
         context.update(
             kpis=rollups.kpis_from_totals(current, previous),
             series=series,
@@ -197,7 +212,16 @@ def overview(request):
             top=rollups.top_tweets(ids, period, sort, descending, data["limit"]),
             top_count=rollups.tweets_posted(ids, period),
             all_rows_query=_query(request, limit=1000),
-            sort_links=_sort_links(request, sort, descending),
+            sort_links=links,
+            top_columns=[
+                {
+                    "name": name,
+                    "label": TOP_LABELS[name],
+                    "is_rate": name == "engagement_rate",
+                    "link": links[name],
+                }
+                for name in TOP_COLUMNS
+            ],
             intervals=_interval_links(request, period, series["interval"]),
             chart_data={"series": series, "engagements": engagements},
             csv_query=_query(request, limit=None),
@@ -398,6 +422,7 @@ def tweet(request, tweet_id: int):
         ],
         "videos": videos,
         "page": page,
+        "sample_labels": list(SAMPLE_TABLE.values()),
         "page_rows": [_sample_row(s, item) for s in page.object_list],
         "page_links": {
             "previous": _query(request, page=page.previous_page_number())
@@ -443,7 +468,7 @@ def _sample_row(sample, item) -> dict:
     return {
         "captured_at": sample.captured_at,
         "age_hours": (sample.captured_at - item.created_at).total_seconds() / 3600,
-        **{name: getattr(sample, name) for name in TWEET_SAMPLE_COLUMNS},
+        "values": [getattr(sample, name) for name in SAMPLE_TABLE],
     }
 
 
@@ -535,13 +560,16 @@ def compare(request):
         else []
     )
     window = samples.COMPARE_WINDOWS[data["window"]]
+    hours = [h for h in samples.CHECKPOINTS if timedelta(hours=h) <= window]
+    rows = _compare_rows(series, hours, samples.first_sampled(tweets) if tweets else {})
     context = {
         "data": data,
         "tweets": tweets,
         "chosen": chosen,
         "candidates": candidates,
-        "series": series,
-        "checkpoints": [f"{h}h" for h in samples.CHECKPOINTS if timedelta(hours=h) <= window],
+        "rows": rows,
+        "before_first": any(row["first_sampled"] is not None for row in rows),
+        "checkpoints": [f"{h}h" for h in hours],
         "windows": list(samples.COMPARE_WINDOWS),
         "metrics": METRIC_LABELS,
         "max_tweets": samples.COMPARE_MAX_TWEETS,
@@ -556,6 +584,24 @@ def compare(request):
     }
     with timezone.override(tz):
         return render(request, "dashboard/compare.html", context)
+
+
+def _compare_rows(series, hours: list[int], first_sampled: dict) -> list[dict]:
+    """The compare table: each Tweet's value at each checkpoint age, and which cells are
+    empty because the Tweet was already older than that at its first sample."""
+    rows = []
+    for curve in series:
+        first = first_sampled.get(int(curve["id"]))
+        cells = [
+            {
+                "value": curve["checkpoints"][f"{h}h"],
+                "before_first": first is not None and h < first,
+            }
+            for h in hours
+        ]
+        late = any(cell["before_first"] for cell in cells)
+        rows.append({"series": curve, "cells": cells, "first_sampled": first if late else None})
+    return rows
 
 
 @dashboard_view(json=True)

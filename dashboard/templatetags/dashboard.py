@@ -1,44 +1,11 @@
-"""Number formats of the dashboard: a missing value is "—", never 0."""
+"""The dashboard's own template tags; numbers, rates and changes are `{% load metrics %}`'s."""
 
 from django import template
+from django.utils.html import json_script
+
+from tweets.metrics import COLOURS, MISSING
 
 register = template.Library()
-
-MISSING = "—"
-
-
-@register.filter
-def num(value):
-    """12345 -> "12,345"; None -> "—"."""
-    if value is None or value == "":
-        return MISSING
-    if isinstance(value, float) and not value.is_integer():
-        return f"{value:,.1f}"
-    return f"{int(value):,}"
-
-
-@register.filter
-def pct(value, digits=1):
-    """0.0321 -> "3.2 %"; None -> "—"."""
-    if value is None:
-        return MISSING
-    return f"{value * 100:.{int(digits)}f} %"
-
-
-@register.filter
-def change(value):
-    """A relative change with its sign: 0.12 -> "+12 %"; None (cannot be said) -> "—"."""
-    if value is None:
-        return MISSING
-    return f"{value * 100:+.0f} %".replace("-", "\u2212")  # a true minus sign
-
-
-@register.filter
-def trend(value):
-    """A CSS class for a change: up, down or flat."""
-    if value is None or abs(value) < 0.005:
-        return "flat"
-    return "up" if value > 0 else "down"
 
 
 @register.filter
@@ -59,3 +26,9 @@ def age(hours):
 def get(mapping, key):
     """mapping[key] in a template."""
     return mapping.get(key) if mapping else None
+
+
+@register.simple_tag
+def chart_colours():
+    """The colour table (tweets.metrics.COLOURS) for static/js/charts.js, as json_script."""
+    return json_script(COLOURS, "chart-colours")

@@ -4,20 +4,15 @@
 
 const Chart = window.Chart;
 
-export const colours = {
-  organic: "#0b5cad",
-  promoted: "#d97706",
-  unsplit: "#9aa5b1",
-  previous: "#c9d3dd",
-  line: "#0b5cad",
-  series: ["#0b5cad", "#d97706", "#1a7f37", "#8250df", "#b42318", "#0e7490", "#6e7781", "#bf3989", "#953800", "#1b1f24"],
-};
+// One colour table for the pages and the email's chart: tweets.metrics.COLOURS, which
+// every page that draws charts hands over as json_script ({% chart_colours %}).
+export const colours = readData("chart-colours");
 
 if (Chart) {
   Chart.defaults.animation = false;
   Chart.defaults.font.family = getComputedStyle(document.documentElement).fontFamily;
-  Chart.defaults.color = "#59636e";
-  Chart.defaults.borderColor = "#eaeef2";
+  Chart.defaults.color = colours.text;
+  Chart.defaults.borderColor = colours.grid;
   Chart.defaults.maintainAspectRatio = false;
   Chart.defaults.plugins.legend.labels.boxWidth = 12;
 }

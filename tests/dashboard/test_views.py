@@ -356,6 +356,44 @@ def test_csv_of_the_samples_and_of_the_overview_table(polled, signed_in):
     assert "attachment" in answer["Content-Disposition"]
 
 
+# --- compare ---------------------------------------------------------------------------
+
+
+def test_compare_says_why_a_cell_is_empty_before_the_first_sample(mine, signed_in):
+    """A Tweet first sampled at 3 d 4 h of age has no value at 1, 6, 24 or 72 h, and the
+    page says why; a Tweet sampled from its birth gets no such note."""
+    now = MINE_POLLED
+    late = Tweet.objects.create(
+        id=6,
+        account=mine,
+        created_at=now - timedelta(hours=76),
+        last_sampled_at=now,
+        last_polled_at=now,
+        text="found late",
+    )
+    TweetSample.objects.create(tweet=late, captured_at=now, impressions=500)
+    born = Tweet.objects.create(
+        id=7,
+        account=mine,
+        created_at=now - timedelta(hours=200),
+        last_sampled_at=now - timedelta(hours=176),
+        last_polled_at=now,
+        text="watched from birth",
+    )
+    for hours, impressions in ((0.25, 3), (1, 40), (24, 90)):
+        moment = born.created_at + timedelta(hours=hours)
+        TweetSample.objects.create(tweet=born, captured_at=moment, impressions=impressions)
+
+    page = text(signed_in.get("/dashboard/compare/", {"ids": "6", "window": "7d"}))
+    assert "first sampled at 3 d 4 h" in page
+    assert "Empty: this Tweet was older than that when metricsdash first sampled it." in page
+    assert page.count("<sup>*</sup>") == 4  # at 1, 6, 24 and 72 h; at 168 h it is too young
+
+    page = text(signed_in.get("/dashboard/compare/", {"ids": "7", "window": "7d"}))
+    assert "first sampled" not in page and "<sup>*</sup>" not in page
+    assert "<td>90</td>" in page  # its curve at 24 h
+
+
 # --- settings --------------------------------------------------------------------------
 
 
