@@ -78,7 +78,14 @@ def test_plain_http_to_another_host_is_refused_before_sending(sandbox):
 
 def test_the_sandbox_flag_allows_plain_http_to_its_host():
     app = oauth.XApp(
-        "http://sandbox:8001", "http://sandbox:8001", "k", "s", "id", "", (5, 30), True
+        api_url="http://sandbox:8001",
+        web_url="http://sandbox:8001",
+        consumer_key="key",
+        consumer_secret="secret",
+        client_id="id",
+        client_secret="",
+        timeout=(5, 30),
+        sandbox=True,
     )
     url = oauth.oauth2_authorize_url(
         app, redirect_uri="http://x/cb", scopes=SCOPES, state="st", code_verifier="v" * 43
