@@ -9,14 +9,18 @@ text and for clients that block images.
 import io
 import math
 
+from tweets.metrics import COLOURS
+
 from .schedule import ReportPeriod
 
+# The browser's colours (tweets.metrics.COLOURS): the same series look the same everywhere.
 STACKS = (
-    ("organic", "Organic", "#0b5cad"),
-    ("promoted", "Promoted", "#e08a00"),
-    ("unsplit", "Not split (older than 30 days)", "#9aa4ae"),
+    ("organic", "Organic", COLOURS["organic"]),
+    ("promoted", "Promoted", COLOURS["promoted"]),
+    ("unsplit", "Not split (older than 30 days)", COLOURS["unsplit"]),
 )
-PREVIOUS_COLOUR = "#59636e"
+# A dashed line over the bars: drawn in the text colour, faded, so it reads as "before".
+PREVIOUS_COLOUR = COLOURS["text"]
 
 
 def _tick(start, period: ReportPeriod) -> str:
@@ -85,7 +89,7 @@ def render_png(series: dict, previous: dict | None, period: ReportPeriod) -> byt
     axes.tick_params(labelsize=7, length=0)
     for side in ("top", "right", "left"):
         axes.spines[side].set_visible(False)
-    axes.grid(axis="y", color="#d1d9e0", linewidth=0.6)
+    axes.grid(axis="y", color=COLOURS["grid"], linewidth=0.6)
     axes.set_axisbelow(True)
     axes.legend(fontsize=7, frameon=False, loc="upper left", ncols=2)
     axes.set_title(

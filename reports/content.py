@@ -12,27 +12,25 @@ from dataclasses import dataclass, field
 
 from accounts.models import XAccount
 from tweets import rollups
+from tweets.metrics import LABELS, SPLIT_CONTEXTS, TWEET_METRICS, VIDEO_METRICS
 
 from .schedule import ReportPeriod
 
 TOP_TWEETS = 5
 TOP_VIDEOS = 3
-# The CSV's columns after the bucket and the account: (header, series metric, context).
+# The CSV's columns after the bucket and the account, (header, series metric, context):
+# impressions with their organic / promoted split, engagements, then every other metric the
+# rollups keep; Tweet metrics by their label ("reposts"), video ones by column ("video starts").
 CSV_COLUMNS = (
     ("impressions", "impressions", "total"),
-    ("organic impressions", "impressions", "organic"),
-    ("promoted impressions", "impressions", "promoted"),
+    *((f"{context} impressions", "impressions", context) for context in SPLIT_CONTEXTS),
     ("engagements", "engagements", "total"),
-    ("likes", "likes", "total"),
-    ("reposts", "retweets", "total"),
-    ("replies", "replies", "total"),
-    ("quotes", "quotes", "total"),
-    ("bookmarks", "bookmarks", "total"),
-    ("link clicks", "url_clicks", "total"),
-    ("profile clicks", "profile_clicks", "total"),
-    ("video views", "video_views", "total"),
-    ("video starts", "video_starts", "total"),
-    ("video completions", "video_completions", "total"),
+    *(
+        (LABELS[m.name].lower(), m.rollup, "total")
+        for m in TWEET_METRICS
+        if m.rollup and m.name != "impressions"
+    ),
+    *((m.rollup.replace("_", " "), m.rollup, "total") for m in VIDEO_METRICS if m.rollup),
 )
 
 
