@@ -66,8 +66,9 @@ def metric():
 
 
 def gain():
-    """A rollup's gain in one bucket: a sum of deltas, so never NULL."""
-    return models.BigIntegerField(default=0)
+    """A rollup's gain in one bucket: a sum of deltas, so never NULL. The database's own
+    default lets SQL that names only some columns insert rows, even when a metric is new."""
+    return models.BigIntegerField(default=0, db_default=0)
 
 
 def add_metric_columns(model, columns, field) -> None:
