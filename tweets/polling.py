@@ -233,7 +233,7 @@ def _hour(moment: datetime) -> datetime:
 
 
 class Rollups:
-    """Gains per (account, bucket, context), summed in memory, then upserted in one go."""
+    """Gains per (account, hour, context), summed in memory, then upserted in one go."""
 
     def __init__(self, account_id: int):
         self.account_id = account_id
