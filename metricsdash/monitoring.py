@@ -1,11 +1,13 @@
-"""What the admin health page reads: worker heartbeats, queue length, beat ticks, the
-rate-limit budget per account, and X API usage against the monthly cap.
+"""Signs of life for the admin health page: worker heartbeats, beat ticks and the queue.
 
-Signs of life are kept in the shared Django cache (Redis in production, files in the
-demo), so a web process sees what every worker and the beat wrote. Each worker writes a
-heartbeat every HEALTH_HEARTBEAT_SECONDS from a thread started when it is ready, and a
-"shut down" mark when it stops cleanly; one silent for HEALTH_WORKER_STOPPED_AFTER
-seconds is shown as stopped (it was killed, or its machine went away).
+They are kept in the shared Django cache (Redis in production, files in the demo), so a
+web process sees what every worker and the beat wrote. Each worker writes a heartbeat
+every HEALTH_HEARTBEAT_SECONDS from a thread started when it is ready, and a "shut down"
+mark when it stops cleanly; one silent for HEALTH_WORKER_STOPPED_AFTER seconds is shown as
+stopped (it was killed, or its machine went away).
+
+The Celery signals are connected where the Celery app is made (metricsdash/celery.py),
+before Django's apps are loaded: this module imports no app.
 """
 
 import logging
@@ -18,12 +20,6 @@ import redis
 from celery import signals
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Sum
-from django.utils import timezone
-
-from accounts.tokens import budget_key
-from tweets.models import PollRun
-from xapi.client import CacheRateBudget
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +32,6 @@ BEAT_TASKS = {
     "tweets.tasks.tick": "Poll tick",
     "reports.tasks.send_due_reports": "Report tick",
 }
-RATE_ENDPOINTS = ("users_tweets", "tweets_lookup")
-WARN_SHARE = 0.8
 
 
 def _now() -> float:
@@ -189,7 +183,7 @@ def beat_ticks() -> list[tuple[str, datetime | None]]:
 
 
 def connect_signals() -> None:
-    """Hook the worker and beat signals (called from ReportsConfig.ready, in every process)."""
+    """Hook the worker and beat signals (called where the Celery app is made, in every process)."""
     signals.worker_ready.connect(_on_worker_ready, dispatch_uid="health-worker-ready")
     signals.worker_shutdown.connect(_on_worker_shutdown, dispatch_uid="health-worker-shutdown")
     signals.task_postrun.connect(_on_task_postrun, dispatch_uid="health-task-postrun")
@@ -213,65 +207,3 @@ def queue_length(queue: str = "celery") -> int | None:
     except redis.RedisError as exc:
         logger.warning("Queue length unknown: %s", exc)
         return None
-
-
-# --- the X API ---------------------------------------------------------------------------
-
-
-def rate_budgets(accounts) -> list[dict]:
-    """Each account's known rate-limit window per endpoint (None: no request this window)."""
-    budget = CacheRateBudget()
-    return [
-        {
-            "account": account,
-            "windows": [
-                (endpoint, budget.get(f"{budget_key(account)}:{endpoint}"))
-                for endpoint in RATE_ENDPOINTS
-            ],
-        }
-        for account in accounts
-    ]
-
-
-@dataclass(frozen=True)
-class Usage:
-    today: int
-    month: int
-    cap: int
-    price: float
-    currency: str
-
-    @property
-    def share(self) -> float:
-        return self.month / self.cap if self.cap else 0.0
-
-    @property
-    def warning(self) -> bool:
-        return self.share >= WARN_SHARE
-
-    @property
-    def cost_today(self) -> float:
-        return self.today * self.price
-
-    @property
-    def cost_month(self) -> float:
-        return self.month * self.price
-
-
-def x_usage(now=None) -> Usage:
-    """Tweets read from X today and this month (UTC, as X counts), from the poll runs."""
-    now = (now or timezone.now()).astimezone(UTC)
-    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    month = day.replace(day=1)
-
-    def read_since(moment):
-        runs = PollRun.objects.filter(started_at__gte=moment, started_at__lte=now)
-        return runs.aggregate(total=Sum("tweets_sampled"))["total"] or 0
-
-    return Usage(
-        today=read_since(day),
-        month=read_since(month),
-        cap=settings.X_MONTHLY_TWEET_CAP,
-        price=settings.X_PRICE_PER_TWEET_READ,
-        currency=settings.X_PRICE_CURRENCY,
-    )

@@ -7,12 +7,35 @@ rows, so their changelists never count or sort the whole table, take no date hie
 """
 
 from django.contrib import admin
+from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import Case, IntegerField, Value, When
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 
-from metricsdash.admin import EstimatedCountPaginator
-
 from .models import HourlyRollup, Media, PollRun, Tweet, TweetSample, VideoSample
+
+# Below this many rows an exact COUNT(*) is cheap enough.
+ESTIMATE_ABOVE = 100_000
+
+
+class EstimatedCountPaginator(Paginator):
+    """Counts an unfiltered changelist from Postgres' table statistics instead of COUNT(*),
+    which reads every row; filtered lists (one Tweet's samples) are counted exactly."""
+
+    @cached_property
+    def count(self) -> int:
+        queryset = self.object_list
+        if connection.vendor == "postgresql" and not queryset.query.where:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+                    [queryset.model._meta.db_table],
+                )
+                row = cursor.fetchone()
+            if row and row[0] > ESTIMATE_ABOVE:
+                return int(row[0])
+        return super().count
 
 
 class BigTableAdmin(admin.ModelAdmin):

@@ -15,8 +15,9 @@ from django.urls import reverse
 
 from accounts.models import XAccount
 from accounts.tokens import budget_key
-from metricsdash import admin as site_admin
 from metricsdash import monitoring
+from metricsdash.usage import x_usage
+from tweets import admin as tweets_admin
 from tweets.models import PollRun, Tweet, TweetSample
 from xapi.client import CacheRateBudget
 
@@ -114,7 +115,7 @@ def test_x_api_usage_against_the_monthly_cap_warns_at_80_percent(client, staff, 
 
     with time_machine.travel(now, tick=False):
         page = client.get("/admin/health/").content.decode()
-        usage = monitoring.x_usage()
+        usage = x_usage()
 
     assert (usage.today, usage.month) == (200, 800)
     assert '<td id="usage-today">200</td>' in page
@@ -167,15 +168,15 @@ def test_samples_are_found_by_tweet_id_through_the_index(client, staff, installa
 
 
 def test_big_unfiltered_lists_are_counted_from_table_statistics(installation, monkeypatch):
-    monkeypatch.setattr(site_admin, "ESTIMATE_ABOVE", 0)
+    monkeypatch.setattr(tweets_admin, "ESTIMATE_ABOVE", 0)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE tweets_tweetsample")
     exact = TweetSample.objects.count()
-    estimated = site_admin.EstimatedCountPaginator(TweetSample.objects.order_by("-id"), 50).count
+    estimated = tweets_admin.EstimatedCountPaginator(TweetSample.objects.order_by("-id"), 50).count
     one_tweet = TweetSample.objects.filter(tweet_id=TweetSample.objects.first().tweet_id).order_by(
         "-id"
     )
-    filtered = site_admin.EstimatedCountPaginator(one_tweet, 50).count
+    filtered = tweets_admin.EstimatedCountPaginator(one_tweet, 50).count
     assert abs(estimated - exact) <= exact * 0.1  # the statistics, not a COUNT(*)
     assert filtered == one_tweet.count()
     assert settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
