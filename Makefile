@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/metricsdash
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: demo test bench lint format install install-runtime clean
+.PHONY: demo test lint format install install-runtime clean
 
 $(VENV)/.runtime: requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (see README)"; exit 1; }
@@ -55,10 +55,6 @@ demo: install-runtime
 	@echo "    with beat; open http://127.0.0.1:8000 and sign in with the login above."
 	@echo "    Ctrl-C stops everything."
 	@$(VENV)/bin/honcho -f Procfile.demo start
-
-bench: install
-	@echo "make bench is not built yet: the benchmarks arrive with the poller and dashboard."
-	@exit 1
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache .ruff_cache
