@@ -5,8 +5,7 @@ instants, the sandbox clock moved to each.
 The backfill starts when the account's first Tweet is posted and polls at every Tweet's
 posting instant, so every curve starts at zero at posting. Between postings it polls at
 least every two hours, reading each Tweet when it is due by age, as the product's
-schedule would but at coarser steps, so sixty days of history take about a minute and a
-half.
+schedule would but at coarser steps, so sixty days of history take about a minute.
 """
 
 import secrets
@@ -89,7 +88,9 @@ def backfill_schedule() -> Schedule:
     )
 
 
-def backfill_instants(sandbox: RunningSandbox, account: XAccount, until: datetime) -> list:
+def backfill_instants(
+    sandbox: RunningSandbox, account: XAccount, until: datetime
+) -> list[datetime]:
     """When to poll: at every Tweet's posting instant (read from the sandbox's world), and
     at least every GRID between them, up to `until`, which is polled last."""
     world = sandbox.sandbox.world
