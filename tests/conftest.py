@@ -168,9 +168,30 @@ def clock(x_api):
 # --- Linked accounts: real tokens from the sandbox, stored as the product would ----------
 
 
+# --- The personas: alice owns accounts, bob links his own, charlie sees nobody's ---------
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # The default hasher costs ~0.3 s per user; the tests are about flows, not hashing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def alice(django_user_model):
-    return django_user_model.objects.create_user("alice", "alice@example.com", "pw-alice-123")
+    return django_user_model.objects.create_user("alice", "alice@example.com", PASSWORD)
+
+
+@pytest.fixture
+def bob(django_user_model):
+    return django_user_model.objects.create_user("bob", "bob@example.com", PASSWORD)
+
+
+@pytest.fixture
+def charlie(django_user_model):
+    return django_user_model.objects.create_user("charlie", "charlie@example.com", PASSWORD)
 
 
 @pytest.fixture

@@ -1,8 +1,7 @@
-"""Personas and a browser for the accounts tests.
+"""A browser for the accounts tests (the personas are in tests/conftest.py).
 
-alice owns accounts, bob links his own, charlie has no access to anyone's. A `Browser`
-is a requests.Session against the live server that signs in through the login form and
-posts forms with the CSRF token, as a person's browser would.
+A `Browser` is a requests.Session against the live server that signs in through the login
+form and posts forms with the CSRF token, as a person's browser would.
 """
 
 import logging
@@ -12,29 +11,7 @@ import pytest
 import requests
 
 from sandbox.consent import answer_consent
-
-PASSWORD = "correct-horse-battery-staple"
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # The default hasher costs ~0.3 s per sign-in; the tests are about flows, not hashing.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def alice(django_user_model):
-    return django_user_model.objects.create_user("alice", "alice@example.com", PASSWORD)
-
-
-@pytest.fixture
-def bob(django_user_model):
-    return django_user_model.objects.create_user("bob", "bob@example.com", PASSWORD)
-
-
-@pytest.fixture
-def charlie(django_user_model):
-    return django_user_model.objects.create_user("charlie", "charlie@example.com", PASSWORD)
+from tests.conftest import PASSWORD
 
 
 class Browser:

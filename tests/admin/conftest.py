@@ -10,14 +10,8 @@ from accounts.models import Profile
 from metricsdash import monitoring
 from reports.models import ReportDelivery, ReportSubscription
 from tests.browser.conftest import chromium  # noqa: F401 - the shared browser fixture
+from tests.conftest import PASSWORD
 from tweets import polling
-
-PASSWORD = "correct-horse-battery-staple"
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

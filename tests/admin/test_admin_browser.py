@@ -12,8 +12,9 @@ from django.urls import reverse
 
 from accounts.models import XAccount
 from reports.models import ReportSubscription
+from tests.conftest import PASSWORD
 
-from .conftest import PASSWORD, secrets_of
+from .conftest import secrets_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -24,12 +24,6 @@ SCREENSHOTS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "screensh
 WAIT_MS = 15_000
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # The default hasher costs ~0.3 s per sign-in; these tests are about pages.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture(scope="module")
 def chromium():
     """One browser per module. Playwright's sync API keeps an asyncio loop running in this

@@ -8,13 +8,12 @@ import pytest
 from django.db.models import Sum
 
 from accounts.models import Profile
+from tests.conftest import PASSWORD
 from tweets import periods, polling, rollups
 from tweets.metrics import ENGAGEMENT_FORMULA, ENGAGEMENT_PARTS, ROLLUP_COLUMNS, TWEET_METRICS
 from tweets.models import HourlyRollup, Tweet, TweetSample, VideoSample
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PASSWORD = "pw-alice-123"  # tests/conftest.py's alice
 
 
 @pytest.fixture

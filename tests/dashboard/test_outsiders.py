@@ -100,11 +100,6 @@ def alices(alice):
     return Objects(alice)
 
 
-@pytest.fixture
-def charlie(django_user_model):
-    return django_user_model.objects.create_user("charlie", password="pw-charlie-123")
-
-
 def test_every_url_with_an_id_is_classified():
     patterns = dict(url_patterns())
     unclassified = [

@@ -18,12 +18,6 @@ from accounts.models import Profile, XAccount
 from metricsdash.celery import app
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # The default hasher costs ~0.3 s per user; these tests are about reports, not hashing.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 class Inbox:
     """What the SMTP server accepted; `refuse` answers that many DATA commands with 451."""
 
@@ -108,8 +102,3 @@ def make_account(owner, username="sandbox_demo", **fields) -> XAccount:
     account.set_tokens({"oauth_token": f"t-{username}", "oauth_token_secret": f"s-{username}"})
     account.save()
     return account
-
-
-@pytest.fixture
-def charlie(django_user_model):
-    return django_user_model.objects.create_user("charlie", "charlie@example.com", "pw-charlie")
