@@ -165,9 +165,6 @@ def clock(x_api):
     x_api.control("POST", "clock", {"real": True})
 
 
-# --- Linked accounts: real tokens from the sandbox, stored as the product would ----------
-
-
 # --- The personas: alice owns accounts, bob links his own, charlie sees nobody's ---------
 
 PASSWORD = "correct-horse-battery-staple"
@@ -192,6 +189,9 @@ def bob(django_user_model):
 @pytest.fixture
 def charlie(django_user_model):
     return django_user_model.objects.create_user("charlie", "charlie@example.com", PASSWORD)
+
+
+# --- Linked accounts: real tokens from the sandbox, stored as the product would ----------
 
 
 @pytest.fixture
