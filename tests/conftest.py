@@ -11,6 +11,7 @@ import pytest
 import requests
 import time_machine
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
@@ -19,6 +20,7 @@ from metricsdash.celery import app
 from sandbox.config import SandboxConfig
 from sandbox.server import RunningSandbox
 from tests.sandbox.flows import oauth1_link, oauth2_link
+from xapi.client import CacheRateBudget
 
 # A fixed world: tests never depend on the wall clock.
 SEED = 20261126
@@ -140,11 +142,23 @@ class Clock:
         self._traveller.stop()
 
 
+def forget_rate_budgets() -> None:
+    """The sandbox's windows start afresh, so the product's memory of them must too: a
+    budget left in Redis by an earlier run would hold back an account of the same id."""
+    if not settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
+        return
+    client = cache._cache.get_client()
+    keys = list(client.scan_iter(match=f"*:{CacheRateBudget().prefix}:*"))
+    if keys:
+        client.delete(*keys)
+
+
 @pytest.fixture
 def x_api(_product_sandbox, settings):
     """The product pointed at a live, reset sandbox (its credentials, its URLs)."""
     control = SandboxControl(_product_sandbox)
     control.reset()
+    forget_rate_budgets()
     config = control.config
     settings.X_SANDBOX = True
     settings.X_API_URL = control.url
