@@ -185,9 +185,21 @@ class Profile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
     )
     timezone = models.CharField(max_length=64, default="UTC", choices=_timezone_choices)
+    # The address the person proved they read (they followed a link mailed to it: a
+    # confirmation or their invitation). Mail goes to user.email only while it is this one.
+    confirmed_email = models.EmailField(blank=True)
+    # The last confirmation link asked for: to which address, and when (resends wait).
+    confirmation_sent_to = models.EmailField(blank=True)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"{self.user} ({self.timezone})"
+
+    @property
+    def email_confirmed(self) -> bool:
+        """Whether the person's current address is the one they confirmed."""
+        email = self.user.email
+        return bool(email) and email.lower() == self.confirmed_email.lower()
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -198,3 +210,57 @@ class Profile(models.Model):
         """The user's profile, created with defaults on first use."""
         profile, _ = cls.objects.get_or_create(user=user)
         return profile
+
+
+class Invitation(models.Model):
+    """Someone asked to join by a staff member: the link mailed to `email` (signed,
+    expiring, see accounts/invitations.py) lets them create an account, once."""
+
+    email = models.EmailField()
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations_sent",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # When the worker mailed the link; the link works for INVITATION_MAX_AGE from then.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Invitation for {self.email}"
+
+    def claim_sending(self, now: datetime) -> bool:
+        """Mark the link as being mailed now; False when it was (or it was used)."""
+        claimed = Invitation.objects.filter(
+            pk=self.pk, sent_at__isnull=True, accepted_at__isnull=True
+        ).update(sent_at=now)
+        if claimed:
+            self.sent_at = now
+        return claimed == 1
+
+    def release_sending(self) -> None:
+        """The mail did not go out: let the next attempt (or a resend) claim it again."""
+        Invitation.objects.filter(pk=self.pk, sent_at=self.sent_at).update(sent_at=None)
+        self.sent_at = None
+
+    def accept(self, user, now: datetime) -> bool:
+        """Use the invitation for `user`; False when it was used already (single use)."""
+        accepted = Invitation.objects.filter(pk=self.pk, accepted_at__isnull=True).update(
+            accepted_at=now, accepted_by=user
+        )
+        if accepted:
+            self.accepted_at, self.accepted_by = now, user
+        return accepted == 1
