@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",  # sign-in throttling; its admin lists and clears lockouts
     "accounts",
     "tweets",
     "dashboard",
@@ -56,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "metricsdash.urls"
@@ -97,6 +100,12 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Axes first: it refuses a locked-out username and IP before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -327,3 +336,36 @@ CELERY_BEAT_SCHEDULE["send-reports"] = {
     # A late run is worthless: the next one claims the same reports.
     "options": {"expires": max(REPORT_TICK_SECONDS - 5, 1)},
 }
+
+# --- Who may join, mail confirmation, sign-in throttling (accounts/, reports/) ----------
+# Appended by the sign-up work.
+
+# open: anyone signs up; invite: only through a staff invitation; closed: nobody
+# (createsuperuser makes the first account).
+SIGNUP_MODES = ("open", "invite", "closed")
+SIGNUP = env.str("SIGNUP", default="invite")
+if SIGNUP not in SIGNUP_MODES:
+    raise ImproperlyConfigured(f"SIGNUP must be one of {', '.join(SIGNUP_MODES)}, not {SIGNUP!r}.")
+# An invitation link, and a link confirming an email address, work this long after sending.
+INVITATION_MAX_AGE = _duration(env.str("INVITATION_MAX_AGE", default="7d"))
+EMAIL_CONFIRMATION_MAX_AGE = _duration(env.str("EMAIL_CONFIRMATION_MAX_AGE", default="7d"))
+# "Send me a preview now": at most this many per person per hour.
+REPORT_PREVIEWS_PER_HOUR = env.int("REPORT_PREVIEWS_PER_HOUR", default=3)
+
+# django-axes: 5 wrong passwords for one username from one IP lock that pair for 15 minutes;
+# the same username from another IP, and other usernames, still sign in.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = _duration(env.str("AXES_COOLOFF_TIME", default="15m"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+# The client's IP is REMOTE_ADDR unless a proxy we run sits in front: only then is
+# X-Forwarded-For believed, and only its last TRUSTED_PROXY_COUNT hops (anything left of
+# them is whatever the client wrote).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    AXES_IPWARE_PROXY_ORDER = "right-most"
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
