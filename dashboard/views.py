@@ -7,7 +7,6 @@ render. Each page hands its charts, through json_script, exactly the payload its
 endpoint returns, so what is drawn and what the API says never differ.
 """
 
-import csv
 import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts import oauth
 from accounts.models import Profile, XAccount
 from tweets import periods, rollups
+from tweets.exports import csv_row, csv_writer
 from tweets.metrics import (
     COMPLETION_FORMULA,
     ENGAGEMENT_FORMULA,
@@ -309,19 +309,11 @@ def overview_csv(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"metricsdash-tweets-{scope.days[0]}-to-{scope.days[1]}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow(TOP_CSV_COLUMNS)
     for row in rows:
-        writer.writerow(_csv_cell(row[column]) for column in TOP_CSV_COLUMNS)
+        writer.writerow(csv_row(row[column] for column in TOP_CSV_COLUMNS))
     return response
-
-
-def _csv_cell(value):
-    if value is None:
-        return ""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
 
 
 @dashboard_view(json=True)
@@ -488,7 +480,7 @@ def tweet_samples_csv(request, tweet_id: int):
         def write(self, value):
             return value
 
-    writer = csv.writer(Echo())
+    writer = csv_writer(Echo())
 
     def lines():
         yield writer.writerow(
@@ -497,9 +489,7 @@ def tweet_samples_csv(request, tweet_id: int):
         for captured_at, *values in rows:
             age = round((captured_at - item.created_at).total_seconds() / 3600, 4)
             local = captured_at.astimezone(tz).isoformat()
-            yield writer.writerow(
-                [captured_at.isoformat(), local, age, *("" if v is None else v for v in values)]
-            )
+            yield writer.writerow(csv_row([captured_at, local, age, *values]))
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="tweet-{item.pk}-samples.csv"'

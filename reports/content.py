@@ -6,12 +6,12 @@ dashboard never disagree. The change is against the calendar period before (the 
 Monday-to-Sunday week or the month before).
 """
 
-import csv
 import io
 from dataclasses import dataclass, field
 
 from accounts.models import XAccount
 from tweets import rollups
+from tweets.exports import csv_row, csv_writer
 from tweets.metrics import LABELS, SPLIT_CONTEXTS, TWEET_METRICS, VIDEO_METRICS
 
 from .schedule import ReportPeriod
@@ -127,17 +127,18 @@ def _csv_rows(accounts, period: ReportPeriod) -> list[list]:
         starts = by_metric["impressions"]["starts"]
         for index, start in enumerate(starts):
             local = start.astimezone(period.tz)
-            row = [local.isoformat(), f"@{account.username}"]
+            row = [local.isoformat(), account.username]
             for _, metric, context in CSV_COLUMNS:
                 value = by_metric[metric]["series"][context][index]
-                row.append("" if value is None else value)
+                row.append(value)
             rows.append(row)
     return rows
 
 
 def csv_bytes(rows: list[list]) -> bytes:
+    """The attachment: every cell neutralised as in the dashboard's exports."""
     out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    csv_writer(out, lineterminator="\r\n").writerows(csv_row(row) for row in rows)
     return out.getvalue().encode()
 
 

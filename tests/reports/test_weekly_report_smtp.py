@@ -229,7 +229,7 @@ def test_weekly_report_arrives_over_smtp_with_the_databases_numbers(
 
     # The CSV: one row per Berlin day, summing to the SQL's day by day.
     rows = list(csv.DictReader(io.StringIO(attachment.get_content())))
-    assert len(rows) == 7 and {row["account"] for row in rows} == {"@sandbox_demo"}
+    assert len(rows) == 7 and {row["account"] for row in rows} == {"sandbox_demo"}
     per_day = tweet_gains(account.pk, "impressions", *WEEK, by_berlin_day=True)
     from_csv = {row["day (Europe/Berlin)"][:10]: int(row["impressions"]) for row in rows}
     assert {str(day): value for day, value in per_day.items() if value} == {
