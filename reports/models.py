@@ -129,3 +129,40 @@ class ReportDelivery(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class ReportPreview(models.Model):
+    """One "send me a preview now": asked for on the settings page, sent by the worker.
+
+    The rows of the last hour are the person's preview allowance (REPORT_PREVIEWS_PER_HOUR),
+    counted in the database so every web process agrees; the latest one's outcome is shown
+    on the page.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    subscription = models.ForeignKey(
+        ReportSubscription, on_delete=models.CASCADE, related_name="previews"
+    )
+    # The person, denormalised: the allowance counts per person, over all frequencies.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=6, choices=Status.choices, default=Status.QUEUED)
+    recipient = models.EmailField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # The SMTP server's answer or the reason it was not sent, for staff (never shown to the
+    # person, who reads a plain sentence).
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        indexes = [
+            # reports.previews.allowance: a person's previews of the last hour
+            models.Index(fields=["user", "requested_at"], name="reportpreview_user_idx"),
+        ]
+
+    def __str__(self):
+        return f"Preview of {self.subscription} at {self.requested_at:%Y-%m-%d %H:%M}"
