@@ -29,12 +29,29 @@ class MetricsdashAdminSite(admin.AdminSite):
         context = {
             **self.each_context(request),
             "title": "Health",
-            "workers": monitoring.workers(),
             "stopped_after": settings.HEALTH_WORKER_STOPPED_AFTER,
-            "queue_length": monitoring.queue_length(),
-            "beat_ticks": monitoring.beat_ticks(),
             "usage": usage.x_usage(),
-            "budgets": usage.rate_budgets(accounts[:BUDGET_ACCOUNTS]),
             "more_accounts": max(0, accounts.count() - BUDGET_ACCOUNTS),
+            **self._signs_of_life(accounts[:BUDGET_ACCOUNTS]),
         }
         return TemplateResponse(request, "admin/health.html", context)
+
+    def _signs_of_life(self, accounts) -> dict:
+        """What the cache and the broker hold; when one cannot be reached, the page says
+        what is down and why instead (the moment an operator most needs it)."""
+        found = {"outages": [], **dict.fromkeys(("workers", "beat_ticks", "budgets", "queue_length"))}
+        redis_url, broker_url = settings.REDIS_URL, settings.CELERY_BROKER_URL
+        try:
+            found["workers"] = monitoring.workers()
+            found["beat_ticks"] = monitoring.beat_ticks()
+            found["budgets"] = usage.rate_budgets(accounts)
+        except monitoring.UNREACHABLE as exc:
+            what = "Redis (cache and broker)" if redis_url == broker_url else "The cache"
+            found["outages"].append(monitoring.outage(what, redis_url, exc))
+            if redis_url == broker_url:
+                return found  # the same Redis: asking it again only repeats the wait
+        try:
+            found["queue_length"] = monitoring.queue_length()
+        except monitoring.UNREACHABLE as exc:
+            found["outages"].append(monitoring.outage("The broker", broker_url, exc))
+        return found

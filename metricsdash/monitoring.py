@@ -15,6 +15,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import redis
 from celery import signals
@@ -32,6 +33,10 @@ BEAT_TASKS = {
     "tweets.tasks.tick": "Poll tick",
     "reports.tasks.send_due_reports": "Report tick",
 }
+
+
+# What reading the cache or the broker raises when Redis (or the demo's files) is away.
+UNREACHABLE = (redis.RedisError, OSError)
 
 
 def _now() -> float:
@@ -194,16 +199,37 @@ def connect_signals() -> None:
 
 
 def queue_length(queue: str = "celery") -> int | None:
-    """Messages waiting in the broker's queue; None when it cannot be said (a broker other
-    than Redis, or Redis unreachable)."""
+    """Messages waiting in the broker's queue; None for a broker other than Redis. Raises
+    one of UNREACHABLE when Redis cannot be reached."""
     url = settings.CELERY_BROKER_URL
     if not url.startswith(("redis://", "rediss://")):
         return None
-    try:
-        client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-        # kombu keeps priorities 3, 6 and 9 in sibling lists of the queue's own.
-        names = [queue, *(f"{queue}\x06\x16{priority}" for priority in (3, 6, 9))]
-        return sum(client.llen(name) for name in names)
-    except redis.RedisError as exc:
-        logger.warning("Queue length unknown: %s", exc)
-        return None
+    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    # kombu keeps priorities 3, 6 and 9 in sibling lists of the queue's own.
+    names = [queue, *(f"{queue}\x06\x16{priority}" for priority in (3, 6, 9))]
+    return sum(client.llen(name) for name in names)
+
+
+# --- what is down --------------------------------------------------------------------------
+
+
+def _cause(exc: BaseException) -> str:
+    """The system's reason ("Connection refused") under a Redis or file error, if any."""
+    seen = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.strerror:
+            return seen.strerror
+        seen = seen.__cause__ or seen.__context__
+    return str(exc) or type(exc).__name__
+
+
+def outage(what: str, url: str, exc: BaseException) -> str:
+    """One sentence for the health page: what cannot be reached, why and where, with no
+    password (the URL's user and password never appear; only its host and port)."""
+    where = urlsplit(url)
+    reason = _cause(exc)
+    for secret in (where.username, where.password):
+        if secret:
+            reason = reason.replace(secret, "***")
+    place = f" at {where.hostname}:{where.port or 6379}" if where.hostname else ""
+    return f"{what} cannot be reached: {reason}{place}"

@@ -1,6 +1,9 @@
 """Fixtures shared by every test: a live X API sandbox on a free port."""
 
+import contextlib
 import os
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -8,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import redis
 import requests
 import time_machine
 from django.conf import settings
@@ -266,49 +270,165 @@ def database_url() -> str:
     return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+class CeleryProcess:
+    """One Celery process started for a test, in a process group of its own (a worker's
+    pool children and embedded beat go with it), its output in `log`."""
+
+    def __init__(self, args: list[str], env: dict, log: Path):
+        self.log = log
+        self._out = open(log, "w")  # noqa: SIM115 - closed in stop()
+        self.popen = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "metricsdash", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.pid = self.popen.pid
+
+    def kill(self) -> None:
+        """SIGKILL the whole group, as a crash or the OOM killer would: no goodbye."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.pid, signal.SIGKILL)
+        self.popen.wait(timeout=20)
+
+    def stop(self) -> None:
+        """A warm shutdown (SIGTERM), then SIGKILL for whatever is left of the group."""
+        if self.popen.poll() is None:
+            self.popen.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.popen.wait(timeout=20)
+        self.kill()
+        self._out.close()
+
+    def output(self) -> str:
+        self._out.flush()
+        return self.log.read_text()
+
+
 @pytest.fixture
-def worker(x_api, tmp_path):
-    """`celery worker --beat` with the product's settings, pointed at the test database."""
+def celery_processes(tmp_path):
+    """start(...) -> a CeleryProcess: a worker (with or without beat) or a lone beat, on
+    any broker and database (default: the test's), with extra environment. Every one is
+    stopped when the test ends."""
+    started: list[CeleryProcess] = []
+
+    def start(
+        *,
+        name: str = "worker",
+        worker: bool = True,
+        beat: bool = True,
+        broker_url: str | None = None,
+        database: str | None = None,
+        x_api: "SandboxControl | None" = None,
+        env: dict | None = None,
+        args: tuple[str, ...] = (),
+    ) -> CeleryProcess:
+        values = {
+            **os.environ,
+            "DATABASE_URL": database or database_url(),
+            "CELERY_BROKER_URL": broker_url or settings.CELERY_BROKER_URL,
+            "SECRET_KEY": settings.SECRET_KEY,
+            "POLL_TICK_SECONDS": "1",
+            "DEBUG": "true",
+        }
+        if broker_url:
+            # The cache (heartbeats, rate-limit budgets) follows the broker, as in production.
+            values["REDIS_URL"] = broker_url if broker_url.startswith("redis") else ""
+        if x_api is not None:
+            values.update(
+                X_API_URL=x_api.url,
+                X_WEB_URL=x_api.url,
+                X_CONSUMER_KEY=x_api.config.consumer_key,
+                X_CONSUMER_SECRET=x_api.config.consumer_secret,
+                X_CLIENT_ID=x_api.config.client_id,
+                X_CLIENT_SECRET=x_api.config.client_secret,
+            )
+        values.update(env or {})
+        schedule = ["-s", str(tmp_path / f"{name}-beat-schedule")]
+        if worker:
+            command = ["worker", "--concurrency=1", "--loglevel=INFO", "-n", f"{name}@%h"]
+            command += ["--beat", *schedule] if beat else []
+        else:
+            command = ["beat", "--loglevel=INFO", *schedule]
+        process = CeleryProcess([*command, *args], values, tmp_path / f"{name}.log")
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
+
+
+@pytest.fixture
+def worker(x_api, celery_processes):
+    """`celery worker --beat` with the product's settings, pointed at the test database
+    and the sandbox; its output in tmp_path / "worker.log"."""
     app.control.purge()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "X_API_URL": x_api.url,
-        "X_WEB_URL": x_api.url,
-        "X_CONSUMER_KEY": x_api.config.consumer_key,
-        "X_CONSUMER_SECRET": x_api.config.consumer_secret,
-        "X_CLIENT_ID": x_api.config.client_id,
-        "X_CLIENT_SECRET": x_api.config.client_secret,
-        "SECRET_KEY": settings.SECRET_KEY,
-        "POLL_TICK_SECONDS": "1",
-        "DEBUG": "true",
-    }
-    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "metricsdash",
-            "worker",
-            "--beat",
-            "--concurrency=1",
-            "--loglevel=INFO",
-            "-s",
-            str(tmp_path / "beat-schedule"),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    yield process
-    process.terminate()
+    yield celery_processes(x_api=x_api)
+    app.control.purge()
+
+
+# --- Services of a test's own, to stop and start under the product ----------------------
+
+
+def free_port() -> int:
+    """A port nothing listens on now (the system's choice, released at once)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RedisServer:
+    """A `redis-server` on a port of its own, without persistence: stopped and started
+    again, it comes back empty, as a Redis that lost its memory."""
+
+    def __init__(self, directory: Path, password: str | None = None):
+        self.port = free_port()
+        self.password = password
+        self.directory = directory
+        self.process = None
+
+    def url(self, db: int = 0) -> str:
+        auth = f":{self.password}@" if self.password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}/{db}"
+
+    def start(self) -> "RedisServer":
+        args = ["--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly"]
+        args += ["no", "--dir", str(self.directory)]
+        if self.password:
+            args += ["--requirepass", self.password]
+        self.process = subprocess.Popen(
+            ["redis-server", *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        client = redis.Redis.from_url(self.url(), socket_connect_timeout=1)
+        wait_for(lambda: _answers(client), timeout=10, what="redis-server to answer")
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+def _answers(client) -> bool:
     try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
-    app.control.purge()
+        return client.ping()
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """start(password=None) -> a running RedisServer of the test's own, stopped at its end."""
+    servers: list[RedisServer] = []
+
+    def start(password: str | None = None) -> RedisServer:
+        server = RedisServer(tmp_path, password)
+        servers.append(server)
+        return server.start()
+
+    yield start
+    for server in servers:
+        server.stop()

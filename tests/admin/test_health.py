@@ -4,21 +4,19 @@ First with heartbeats recorded in this process and time moved by time-machine; t
 a real `celery worker --beat` process, killed as a crash would kill it.
 """
 
-import os
 import re
-import signal
-import subprocess
-import sys
+import socket
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from django.conf import settings
+from django.test import override_settings
 
 from metricsdash import monitoring
 from metricsdash.celery import app
-from tests.conftest import ROOT, wait_for
+from tests.conftest import wait_for
 
 T0 = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
 
@@ -85,56 +83,20 @@ def test_no_worker_at_all_is_a_warning(client, staff):
 
 
 @pytest.fixture
-def worker_process(tmp_path):
+def worker_process(celery_processes):
     """`celery worker --beat` with one-second heartbeats and ticks, on a queue of its own
     (so it runs none of the tasks its beat sends; they are removed afterwards)."""
-    hostname = f"health-{uuid.uuid4().hex[:8]}@test"
-    env = {
-        **os.environ,
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "HEALTH_HEARTBEAT_SECONDS": "1",
-        "POLL_TICK_SECONDS": "1",
-        "REPORT_TICK_SECONDS": "1",
-        "SECRET_KEY": settings.SECRET_KEY,
-        "DEBUG": "true",
-    }
-    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "metricsdash",
-            "worker",
-            "--beat",
-            "--pool=solo",
-            "--loglevel=INFO",
-            "-Q",
-            "health-test",  # a queue nobody sends to
-            "-n",
-            hostname,
-            "-s",
-            str(tmp_path / "beat-schedule"),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its embedded beat is a child process: kill them together
-    )
-    yield process, hostname
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=20)
-    log.close()
+    name = f"health-{uuid.uuid4().hex[:8]}"
+    env = {"HEALTH_HEARTBEAT_SECONDS": "1", "REPORT_TICK_SECONDS": "1"}
+    process = celery_processes(name=name, env=env, args=("-Q", "health-test"))
+    yield process, f"{name}@{socket.gethostname()}"
     app.control.purge()  # what its beat sent to the default queue no worker should run
 
 
 @pytest.mark.skipif(
     not settings.CELERY_BROKER_URL.startswith("redis"), reason="needs the shared Redis"
 )
-def test_a_real_worker_killed_shows_as_stopped(client, staff, worker_process, tmp_path):
+def test_a_real_worker_killed_shows_as_stopped(client, staff, worker_process):
     process, hostname = worker_process
     client.force_login(staff)
 
@@ -147,12 +109,40 @@ def test_a_real_worker_killed_shows_as_stopped(client, staff, worker_process, tm
     assert "never seen" not in page
 
     # A crash (the machine went away): no goodbye, the heartbeats just stop.
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=20)
+    process.kill()
     assert worker_state(health_page(client), hostname) == "running"  # for now
 
     with time_machine.travel(datetime.now(UTC) + timedelta(minutes=2), tick=False):
         state = worker_state(health_page(client), hostname)
     print(f"\nreal worker {hostname}: killed, two minutes later the page says {state!r}")
     assert state == "stopped"
-    assert "Traceback" not in (tmp_path / "worker.log").read_text()
+    assert "Traceback" not in process.output()
+
+
+def test_with_redis_stopped_the_page_says_what_is_down(client, staff, redis_server):
+    server = redis_server(password="hunter2-redis-password")
+    cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": server.url()}
+    client.force_login(staff)
+    with override_settings(
+        REDIS_URL=server.url(), CELERY_BROKER_URL=server.url(), CACHES={"default": cache}
+    ):
+        monitoring.record_heartbeat("worker1@host")
+        page = health_page(client)
+        assert worker_state(page, "worker1@host") == "running"
+        assert 'id="outages"' not in page
+
+        server.stop()
+        page = health_page(client)
+        outage = (
+            "Redis (cache and broker) cannot be reached: "
+            f"Connection refused at 127.0.0.1:{server.port}"
+        )
+        print(f"\nwith Redis stopped the health page says: {outage}")
+        assert outage in page
+        assert "Unknown: the heartbeats are kept in the cache, which cannot be read." in page
+        assert "No worker has given a sign of life" not in page
+        assert "hunter2" not in page
+        assert "Tweets read" in page  # what the database holds is still shown
+
+        server.start()  # back, empty: the page recovers on its own
+        assert 'id="outages"' not in health_page(client)
