@@ -5,6 +5,8 @@ The metric columns of samples and rollups come from the registry in tweets/metri
 Missing is not zero: a metric X did not return is NULL and shows as "—".
 """
 
+from datetime import datetime, timedelta
+
 from django.db import models
 from django.utils import timezone
 
@@ -160,8 +162,20 @@ class HourlyRollup(models.Model):
 add_metric_columns(HourlyRollup, ROLLUP_COLUMNS, gain)
 
 
+class PollRunQuerySet(models.QuerySet):
+    def close_lost(self, now: datetime, lease: timedelta) -> int:
+        """Close as failed ("worker lost") every run still running after its claim lapsed:
+        a poll holds its account for `lease` from its start, so one older than that lost
+        its worker (killed, or its machine gone). One conditional UPDATE; how many."""
+        return self.filter(outcome=PollRun.Outcome.RUNNING, started_at__lt=now - lease).update(
+            outcome=PollRun.Outcome.FAILED, finished_at=now, error=PollRun.WORKER_LOST
+        )
+
+
 class PollRun(models.Model):
     """One poll of one account, as the admin and the accounts page show it."""
+
+    WORKER_LOST = "worker lost"
 
     class Kind(models.TextChoices):
         POLL = "poll", "Poll"
@@ -185,10 +199,18 @@ class PollRun(models.Model):
     rate_limit_remaining = models.IntegerField(null=True, blank=True)
     error = models.TextField(blank=True)
 
+    objects = PollRunQuerySet.as_manager()
+
     class Meta:
         indexes = [
             # The accounts page and the admin: an account's latest runs.
             models.Index(fields=["account", "-started_at"], name="pollrun_account_recent_idx"),
+            # PollRun.objects.close_lost, every tick: outcome = 'running' AND started_at < ...
+            models.Index(
+                fields=["started_at"],
+                condition=models.Q(outcome="running"),
+                name="pollrun_running_idx",
+            ),
         ]
 
     def __str__(self):
