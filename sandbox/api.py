@@ -416,11 +416,26 @@ def tweet_lookup(request, caller, tweet_id):
 def users_me(request, caller):
     """GET /2/users/me."""
     params = check_params(request, ("user.fields", "expansions", "tweet.fields"), USER_EXPANSIONS)
-    user = request.sandbox.world.user(caller.user_id)
-    return JsonResponse({"data": render_user(user, params.get("user.fields", set()))})
+    sandbox = request.sandbox
+    user = sandbox.world.user(caller.user_id)
+    fields = params.get("user.fields", set())
+    return JsonResponse({"data": render_user(sandbox.world, user, fields, sandbox.now())})
 
 
-def render_user(user, fields: set[str]) -> dict:
+@x_endpoint("users_id")
+def users_id(request, caller, user_id):
+    """GET /2/users/:id: one user; an unknown id is 200 with a Not Found error, as X does."""
+    params = check_params(request, ("user.fields", "expansions", "tweet.fields"), USER_EXPANSIONS)
+    check_id("id", user_id)
+    sandbox = request.sandbox
+    user = sandbox.world.user(user_id)
+    if user is None:
+        return JsonResponse({"errors": [problems.user_not_found(user_id)]})
+    fields = params.get("user.fields", set())
+    return JsonResponse({"data": render_user(sandbox.world, user, fields, sandbox.now())})
+
+
+def render_user(world, user, fields: set[str], now: datetime) -> dict:
     body = {"id": user.id, "name": user.name, "username": user.username}
     if "created_at" in fields:
         body["created_at"] = iso(user.created_at)
@@ -435,12 +450,7 @@ def render_user(user, fields: set[str]) -> dict:
             f"https://pbs.twimg.com/profile_images/{user.id}/{user.username}_normal.jpg"
         )
     if "public_metrics" in fields:
-        body["public_metrics"] = {
-            "followers_count": user.followers_count,
-            "following_count": user.following_count,
-            "tweet_count": 0,
-            "listed_count": user.followers_count // 200,
-        }
+        body["public_metrics"] = world.user_metrics(user.id, now)
     return body
 
 

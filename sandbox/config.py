@@ -4,17 +4,20 @@ from dataclasses import dataclass, field
 
 # Requests per 15-minute window. Per user token: the Pro-tier figures in FACTS.md.
 # Per app (bearer): FACTS.md gives 450 for Tweet lookup; the timeline's app figure is
-# not given there, so the sandbox adopts X's published Pro figure of 1,500.
+# not given there, so the sandbox adopts X's published Pro figure of 1,500. User lookup by
+# id is not in FACTS.md either: X's published 900 per user and 300 per app.
 DEFAULT_USER_LIMITS = {
     "tweets_lookup": 900,
     "tweet_lookup": 900,
     "users_tweets": 900,
     "users_me": 75,
+    "users_id": 900,
 }
 DEFAULT_APP_LIMITS = {
     "tweets_lookup": 450,
     "tweet_lookup": 450,
     "users_tweets": 1500,
+    "users_id": 300,
 }
 # OAuth endpoints are limited per app; generous, since X does not publish them.
 DEFAULT_OAUTH_LIMIT = 300

@@ -92,7 +92,7 @@ def faults(request, payload):
 
     Kinds: server_error (status), slow (seconds), malformed_json, rate_limit (reset_in),
     usage_capped, client_forbidden. Endpoints: tweets_lookup, tweet_lookup, users_tweets,
-    users_me. Callers: "user:<id>" or "app"."""
+    users_me, users_id. Callers: "user:<id>" or "app"."""
     store = request.sandbox.store
     if request.method == "POST":
         if payload.get("kind") not in FAULT_KINDS:

@@ -18,6 +18,7 @@ urlpatterns = [
     path("2/oauth2/revoke", oauth_views.oauth2_revoke),
     # v2
     path("2/users/me", api.users_me),
+    path("2/users/<str:user_id>", api.users_id),
     path("2/users/<str:user_id>/tweets", api.users_tweets),
     path("2/tweets", api.tweets_lookup),
     path("2/tweets/<str:tweet_id>", api.tweet_lookup),

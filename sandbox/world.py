@@ -14,6 +14,11 @@ never fall) and the result is floored. Likes alone can drop, by one or two, at a
 posting and saturates over its 1 to 7 days. Video playback counts derive from the
 impressions of every carrying Tweet through chained retention fractions, so the quartiles
 stay ordered after flooring.
+
+Each user also has an audience. Its Tweets do better in three "best slots" (a local weekday
+and hour in the user's timezone, drawn from the seed), where their reach is multiplied;
+every other slot keeps a factor of 1. Followers are the starting count plus the follows
+each Tweet brings in its first hours (a share of its organic reach) minus a steady churn.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple, TypeVar
+from zoneinfo import ZoneInfo
 
 TWITTER_EPOCH_MS = 1288834974657
 
@@ -56,6 +62,21 @@ _MAX_ORGANIC_REACH = 100_000_000
 _MAX_PAID_REACH = 25_000_000
 _VIRAL_SHARE = 0.004
 _KIND_REACH = {"original": 1.0, "quote": 0.6, "reply": 0.12}
+
+# Best slots: three distinct (weekday, local hour) within 3 hours of the posting peak.
+_BEST_SLOT_HOURS = 3
+_BEST_SLOT_FACTORS = ((6.0, 7.0), (5.0, 5.5), (4.0, 4.5))
+# Accounts post more in their best slots (they have learnt them), which steadies the medians.
+_BEST_SLOT_POSTING = 3.0
+# Best slots sit near the posting peak in the zone's standard time (a fixed reference day).
+_STANDARD_TIME_AT = datetime(2026, 1, 15)
+# A Tweet's follows arrive over its first hours; after this age it has brought them all.
+_FOLLOWS_DONE_H = 72
+_DAY_MS = 24 * _HOUR_MS
+# Users that an account follows, added at this rate from the history start.
+_FOLLOWING_PER_DAY = 0.2
+# Likes the account itself gives per Tweet it posts per day over its life (like_count).
+_LIKES_PER_TWEET_DAY = 1.5
 
 # Age warp: two sinusoids whose summed slope (amp * angular frequency) stays below 1.
 _WARP_FAST = (0.03, 2 * math.pi / 0.75)
@@ -105,7 +126,7 @@ class SimUser:
     protected: bool
     created_at: datetime
     description: str
-    followers_count: int
+    followers_count: int  # at the history's start; World.user_metrics gives them at any instant
     following_count: int
 
 
@@ -170,6 +191,10 @@ class _Profile:
     replies: tuple[str, ...]
     hashtags: tuple[str, ...]
     link_paths: tuple[str, ...]
+    timezone: str  # IANA name: where the account's audience lives
+    follow_rate: float  # eventual follows per organic impression of a Tweet
+    churn_per_day: float  # share of the starting followers lost each day
+    like_count_hidden: bool = False  # answers public_metrics without like_count
 
 
 _PROFILES = {
@@ -226,6 +251,9 @@ _PROFILES = {
         ),
         hashtags=("#bakery", "#sourdough", "#shoplocal", "#freshbread"),
         link_paths=("menu", "order", "blog"),
+        timezone="Europe/London",
+        follow_rate=0.003,
+        churn_per_day=0.0008,
     ),
     2: _Profile(
         index=2,
@@ -273,6 +301,9 @@ _PROFILES = {
         ),
         hashtags=("#design", "#illustration", "#smallstudio"),
         link_paths=("work", "shop"),
+        timezone="Europe/Berlin",
+        follow_rate=0.01,
+        churn_per_day=0.002,
     ),
     3: _Profile(
         index=3,
@@ -323,6 +354,9 @@ _PROFILES = {
         ),
         hashtags=("#RunYourWay", "#NewDrop", "#BigBrand"),
         link_paths=("shop", "launch", "stores"),
+        timezone="America/New_York",
+        follow_rate=0.001,
+        churn_per_day=0.0008,
     ),
     4: _Profile(
         index=4,
@@ -363,6 +397,9 @@ _PROFILES = {
         replies=("Ha, same here.", "Miss you too!", "See you Sunday.", "Thanks, will do."),
         hashtags=(),
         link_paths=("notes",),
+        timezone="America/Chicago",
+        follow_rate=0.01,
+        churn_per_day=0.001,
     ),
     5: _Profile(
         index=5,
@@ -410,8 +447,23 @@ _PROFILES = {
         ),
         hashtags=("#local", "#community"),
         link_paths=("news", "events"),
+        timezone="Europe/Paris",
+        follow_rate=0.003,
+        churn_per_day=0.0008,
+        like_count_hidden=True,
     ),
 }
+
+
+class BestSlot(NamedTuple):
+    """A local (weekday, hour) where the user's Tweets reach ``factor`` times more people.
+
+    ``weekday`` counts from Monday = 0, as ``datetime.weekday()`` does.
+    """
+
+    weekday: int
+    hour: int
+    factor: float
 
 
 class _Slot(NamedTuple):
@@ -595,6 +647,9 @@ class World:
         self._model = functools.lru_cache(maxsize=_CACHE_ITEMS)(self._build_model)
         self._media_record = functools.lru_cache(maxsize=_CACHE_ITEMS)(self._build_media)
         self._retention = functools.lru_cache(maxsize=_CACHE_ITEMS)(self._build_retention)
+        self._follows = functools.lru_cache(maxsize=_CACHE_ITEMS)(self._build_follows)
+        self._bucket_follows = functools.lru_cache(maxsize=_CACHE_BUCKETS)(self._sum_follows)
+        self._best = {p.index: self._draw_best_slots(p) for p in _PROFILES.values()}
 
     # Public interface
 
@@ -605,6 +660,59 @@ class World:
     def user_by_username(self, username: str) -> SimUser | None:
         """The user with this handle (case-insensitive, no leading @), or None."""
         return self._users_by_name.get(username.lower()) if isinstance(username, str) else None
+
+    def timezone(self, username: str) -> str:
+        """The IANA timezone of the user's audience (where its best slots are local)."""
+        return _PROFILES[self._index_of(username)].timezone
+
+    def best_slots(self, username: str) -> tuple[BestSlot, ...]:
+        """The user's three best local (weekday, hour) slots, the strongest first."""
+        return self._best[self._index_of(username)]
+
+    def timing_factor(self, tweet: SimTweet) -> float:
+        """How many times its usual reach the Tweet gets for its local weekday and hour."""
+        profile = _PROFILES[self._index_by_user_id[tweet.author_id]]
+        slot = self._in_best_slot(profile, _created_ms(tweet))
+        return slot.factor if slot else 1.0
+
+    def user_metrics(self, user_id: str, now: datetime) -> dict[str, int]:
+        """The user's ``public_metrics`` at now, with X's wire names.
+
+        ``like_count`` is optional in X's spec; a user with ``like_count_hidden`` leaves it out.
+        """
+        index = self._index_by_user_id[user_id]
+        profile = _PROFILES[index]
+        now_ms = _second_ms(now)
+        elapsed_days = max(0, now_ms - self._start_ms) / _DAY_MS
+        followers = self.followers(user_id, now)
+        earlier = int(profile.tweets_per_day * (profile.account_age_days - HISTORY.days) * 0.6)
+        metrics = {
+            "followers_count": followers,
+            "following_count": profile.following_count + int(elapsed_days * _FOLLOWING_PER_DAY),
+            "tweet_count": earlier + self._posted_count(index, now_ms),
+            "listed_count": followers // 200,
+        }
+        if not profile.like_count_hidden:
+            age_days = profile.account_age_days - HISTORY.days + elapsed_days
+            metrics["like_count"] = int(age_days * profile.tweets_per_day * _LIKES_PER_TWEET_DAY)
+        return metrics
+
+    def followers(self, user_id: str, now: datetime) -> int:
+        """Followers at now: the starting count, plus every Tweet's follows so far, less churn."""
+        index = self._index_by_user_id[user_id]
+        profile = _PROFILES[index]
+        now_ms = _second_ms(now)
+        if now_ms < self._start_ms:
+            return profile.followers_count
+        live_hour = max(self._start_hour, (now_ms - _FOLLOWS_DONE_H * _HOUR_MS) // _HOUR_MS)
+        gained = 0.0
+        for hour in range(self._start_hour, live_hour):
+            gained += self._bucket_follows(index, hour)
+        for hour in range(live_hour, now_ms // _HOUR_MS + 1):
+            for tweet in self._bucket(index, hour):
+                gained += self._follows_at(tweet, now_ms)
+        churn = profile.followers_count * profile.churn_per_day * (now_ms - self._start_ms)
+        return max(0, profile.followers_count + int(gained) - int(churn / _DAY_MS))
 
     def tweet(self, tweet_id: str, now: datetime) -> SimTweet | None:
         """The Tweet with this id if it exists in this world and is posted at or before now."""
@@ -720,6 +828,69 @@ class World:
 
     # Users and posting
 
+    def _index_of(self, username: str) -> int:
+        user = self.user_by_username(username)
+        if user is None:
+            raise KeyError(f"no sandbox user {username!r}")
+        return self._index_by_user_id[user.id]
+
+    def _draw_best_slots(self, profile: _Profile) -> tuple[BestSlot, ...]:
+        """Three distinct local slots near the user's posting peak, drawn from the seed."""
+        rng = _rng(self.seed, "best-slots", profile.index)
+        offset = ZoneInfo(profile.timezone).utcoffset(_STANDARD_TIME_AT)
+        peak = profile.peak_hour_utc + round(offset / timedelta(hours=1))
+        candidates = [
+            (weekday, (peak + delta) % 24)
+            for weekday in range(7)
+            for delta in range(-_BEST_SLOT_HOURS, _BEST_SLOT_HOURS + 1)
+        ]
+        slots = []
+        for low, high in _BEST_SLOT_FACTORS:
+            weekday, hour = candidates.pop(int(rng.random() * len(candidates)))
+            slots.append(BestSlot(weekday, hour, round(rng.uniform(low, high), 2)))
+        return tuple(slots)
+
+    def _in_best_slot(self, profile: _Profile, ms: int) -> BestSlot | None:
+        """The best slot that this instant falls in, in the user's local time, if any."""
+        local = (_UNIX_EPOCH + timedelta(milliseconds=ms)).astimezone(ZoneInfo(profile.timezone))
+        for slot in self._best[profile.index]:
+            if (slot.weekday, slot.hour) == (local.weekday(), local.hour):
+                return slot
+        return None
+
+    def _build_follows(self, tweet: SimTweet) -> tuple[float, float]:
+        """(eventual follows, time constant in hours) of a Tweet; a retweet brings none."""
+        if tweet.kind == "retweet":
+            return 0.0, 1.0
+        model = self._model(tweet)
+        organic_reach = next(
+            total for field, total, *_ in model.organic if field == "impression_count"
+        )
+        rate = _PROFILES[self._index_by_user_id[tweet.author_id]].follow_rate
+        return organic_reach * rate, model.tau_h
+
+    def _follows_at(self, tweet: SimTweet, now_ms: int) -> float:
+        age_h = (now_ms - _created_ms(tweet)) / _HOUR_MS
+        total, tau_h = self._follows(tweet)
+        if age_h < 0:
+            return 0.0
+        if age_h >= _FOLLOWS_DONE_H:
+            return total
+        return total * -math.expm1(-age_h / tau_h)
+
+    def _sum_follows(self, user_index: int, hour: int) -> float:
+        """Every follow that the Tweets of one UTC hour bucket bring, once they are done."""
+        return sum(self._follows(tweet)[0] for tweet in self._bucket(user_index, hour))
+
+    def _posted_count(self, user_index: int, now_ms: int) -> int:
+        now_hour = now_ms // _HOUR_MS
+        if now_ms < self._start_ms:
+            return 0
+        count = sum(
+            len(self._slots(user_index, hour)) for hour in range(self._start_hour, now_hour)
+        )
+        return count + sum(1 for slot in self._slots(user_index, now_hour) if slot.ms <= now_ms)
+
     def _make_user(self, profile: _Profile) -> SimUser:
         created_at = self.epoch - timedelta(days=profile.account_age_days)
         return SimUser(
@@ -738,6 +909,8 @@ class World:
         profile = _PROFILES[user_index]
         rng = _rng(self.seed, "slots", user_index, hour)
         mean = profile.tweets_per_day / 24 * _rhythm(hour, profile.peak_hour_utc)
+        if self._in_best_slot(profile, hour * _HOUR_MS):
+            mean *= _BEST_SLOT_POSTING
         count = min(_poisson(rng, mean), 0xFFF)  # the snowflake has 12 sequence bits
         offsets = sorted(int(rng.random() * _HOUR_MS) for _ in range(count))
         slots = []
@@ -921,7 +1094,7 @@ class World:
         profile = _PROFILES[self._index_by_user_id[tweet.author_id]]
         rng = _rng(self.seed, "model", tweet.id)
         reach = _lognormal(rng, profile.reach_median, profile.reach_sigma)
-        reach *= _KIND_REACH[tweet.kind]
+        reach *= _KIND_REACH[tweet.kind] * self.timing_factor(tweet)
         if rng.random() < _VIRAL_SHARE:
             reach *= rng.uniform(20, 150)
         reach = min(reach, _MAX_ORGANIC_REACH)

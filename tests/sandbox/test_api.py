@@ -71,14 +71,52 @@ def recent(t, sandbox, days=29):
 # --- successful responses ----------------------------------------------------------
 
 
-def test_users_me_with_fields(demo):
+def test_users_me_with_fields(sandbox, demo):
     answer = demo.get(
         "/2/users/me", **{"user.fields": "created_at,description,protected,public_metrics,verified"}
     )
     data = answer.json()["data"]
     assert data["username"] == "sandbox_demo"
     assert data["protected"] is False
-    assert set(data["public_metrics"]) >= {"followers_count", "following_count"}
+    user_id = sandbox.user("sandbox_demo").id
+    assert data["public_metrics"] == sandbox.world.user_metrics(user_id, sandbox.now())
+    assert data["public_metrics"]["like_count"] >= 0
+    # Same seed and instant, same bytes; a later instant answers the world at that instant.
+    again = demo.get("/2/users/me", **{"user.fields": "public_metrics"})
+    assert again.content == demo.get("/2/users/me", **{"user.fields": "public_metrics"}).content
+    sandbox.advance(3600)
+    later = demo.get("/2/users/me", **{"user.fields": "public_metrics"}).json()["data"]
+    assert later["public_metrics"] == sandbox.world.user_metrics(user_id, sandbox.now())
+    assert later["public_metrics"]["tweet_count"] != data["public_metrics"]["tweet_count"]
+
+
+def test_public_metrics_only_when_asked_and_like_count_left_out_where_x_omits_it(sandbox):
+    other = Client(sandbox, bearer(oauth2_link(sandbox, "sandbox_other")["access_token"]))
+    plain = other.get("/2/users/me").json()["data"]
+    assert "public_metrics" not in plain
+    metrics = other.get("/2/users/me", **{"user.fields": "public_metrics"}).json()["data"][
+        "public_metrics"
+    ]
+    assert set(metrics) == {"followers_count", "following_count", "tweet_count", "listed_count"}
+
+
+@pytest.mark.parametrize("caller", ["demo", "app"])
+def test_users_by_id(sandbox, caller, request):
+    client = request.getfixturevalue(caller)
+    big = sandbox.user("sandbox_big")
+    answer = client.get(f"/2/users/{big.id}", **{"user.fields": "public_metrics,created_at"})
+    assert answer.status_code == 200
+    data = answer.json()["data"]
+    assert (data["id"], data["username"]) == (big.id, "sandbox_big")
+    assert data["public_metrics"] == sandbox.world.user_metrics(big.id, sandbox.now())
+    missing = client.get("/2/users/123", **{"user.fields": "public_metrics"})
+    assert missing.status_code == 200
+    (error,) = missing.json()["errors"]
+    assert error["type"] == PROBLEMS + "resource-not-found"
+    assert error["detail"] == "Could not find user with id: [123]."
+    bad = client.get("/2/users/abc")
+    assert bad.status_code == 400
+    assert bad.json()["type"] == PROBLEMS + "invalid-request"
 
 
 def test_lookup_with_every_group_and_video_media(sandbox, demo):

@@ -2,16 +2,18 @@
 
 import dataclasses
 import hashlib
+import itertools
 import json
 import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from sandbox.world import HISTORY, TWITTER_EPOCH_MS, SimTweet, World
+from sandbox.world import HISTORY, TWITTER_EPOCH_MS, BestSlot, SimTweet, World
 
 SEED = 424242
 EPOCH = datetime(2026, 3, 1, 12, tzinfo=UTC)
@@ -70,6 +72,7 @@ def fingerprint(seed: int = SEED) -> str:
         record.append(dataclasses.asdict(user))
         # The big account's first week is plenty and keeps this cheap.
         until = START + timedelta(days=7) if user.username == "sandbox_big" else NOW
+        record.append(world.user_metrics(user.id, until))
         for tweet in world.timeline(user.id, until)[::5]:
             record.append(dataclasses.asdict(tweet))
             for now in (NOW - timedelta(days=3, seconds=17), NOW):
@@ -434,3 +437,82 @@ def test_media_keys_decode(world):
     ]
     for bad in bad_keys:
         assert world.media(bad, NOW) is None, bad
+
+
+# --- audience: best slots and followers -------------------------------------------------
+
+
+def _local_slot(world: World, tweet: SimTweet) -> tuple[int, int]:
+    local = tweet.created_at.astimezone(ZoneInfo(world.timezone("sandbox_demo")))
+    return local.weekday(), local.hour
+
+
+def test_best_slots_are_three_distinct_local_slots_drawn_from_the_seed(world):
+    slots = world.best_slots("sandbox_demo")
+    assert len(slots) == 3
+    assert all(isinstance(slot, BestSlot) for slot in slots)
+    assert len({(s.weekday, s.hour) for s in slots}) == 3
+    assert [s.factor for s in slots] == sorted((s.factor for s in slots), reverse=True)
+    assert all(0 <= s.weekday <= 6 and 0 <= s.hour <= 23 and s.factor > 1 for s in slots)
+    assert World(SEED, EPOCH).best_slots("sandbox_demo") == slots
+    assert World(SEED + 1, EPOCH).best_slots("sandbox_demo") != slots
+    assert world.timezone("sandbox_demo") == "Europe/London"
+    with pytest.raises(KeyError):
+        world.best_slots("nobody")
+
+
+def test_tweets_in_a_best_slot_reach_more_people(world):
+    best = {(s.weekday, s.hour): s.factor for s in world.best_slots("sandbox_demo")}
+    in_best, elsewhere = [], []
+    for tweet in _timeline(world, "sandbox_demo"):
+        if tweet.kind != "original":
+            continue
+        slot = _local_slot(world, tweet)
+        assert world.timing_factor(tweet) == best.get(slot, 1.0)
+        day_one = world.tweet_metrics(tweet, tweet.created_at + timedelta(hours=24))
+        (in_best if slot in best else elsewhere).append(
+            day_one["public_metrics"]["impression_count"]
+        )
+    assert len(in_best) >= 20
+    # Medians: the best slots' Tweets reach at least three times as many people.
+    assert sorted(in_best)[len(in_best) // 2] > 3 * sorted(elsewhere)[len(elsewhere) // 2]
+
+
+def test_followers_follow_a_tweet_that_does_well_in_its_first_hours(world):
+    demo = world.user_by_username("sandbox_demo")
+    tweets = _timeline(world, "sandbox_demo", NOW - timedelta(days=4))
+    top = max(
+        tweets, key=lambda t: world.tweet_metrics(t, NOW)["public_metrics"]["impression_count"]
+    )
+    before = world.followers(demo.id, top.created_at - timedelta(seconds=1))
+    after_six_hours = world.followers(demo.id, top.created_at + timedelta(hours=6))
+    reach = world.tweet_metrics(top, NOW)["organic_metrics"]["impression_count"]
+    assert after_six_hours - before > reach * 0.003 / 2
+    # A steady churn: between Tweets that bring follows, followers fall.
+    hourly = [world.followers(demo.id, START + timedelta(hours=h)) for h in range(0, 24 * 14)]
+    steps = [b - a for a, b in itertools.pairwise(hourly)]
+    assert min(steps) < 0 < max(steps)
+    assert hourly[0] == 12_480
+
+
+def test_user_metrics_are_whole_numbers_and_like_count_can_be_missing(world):
+    demo = world.user_by_username("sandbox_demo")
+    other = world.user_by_username("sandbox_other")
+    metrics = world.user_metrics(demo.id, NOW)
+    assert set(metrics) == {
+        "followers_count",
+        "following_count",
+        "tweet_count",
+        "listed_count",
+        "like_count",
+    }
+    assert all(type(v) is int and v >= 0 for v in metrics.values())
+    assert metrics["followers_count"] == world.followers(demo.id, NOW)
+    assert metrics["listed_count"] == metrics["followers_count"] // 200
+    assert "like_count" not in world.user_metrics(other.id, NOW)
+    # tweet_count counts every post, the ones in the history included.
+    later = world.user_metrics(demo.id, NOW + timedelta(days=1))
+    posted = len(_timeline(world, "sandbox_demo", NOW + timedelta(days=1))) - len(
+        _timeline(world, "sandbox_demo")
+    )
+    assert later["tweet_count"] - metrics["tweet_count"] == posted

@@ -137,14 +137,15 @@ def test_iter_user_tweets_follows_next_token_to_the_end(sandbox, demo):
 def test_iter_user_tweets_goes_on_past_empty_pages(sandbox, demo):
     # With promoted_metrics, never-promoted Tweets drop out of a page: a page can hold
     # nothing and still carry a next_token.
-    tweets = recent(sandbox, "sandbox_demo")
+    # Four days: the world's first promoted Tweet before the frozen clock is three days old.
+    tweets = recent(sandbox, "sandbox_demo", days=4)
     promoted = [t.id for t in tweets if t.promoted]
     assert promoted and not tweets[0].promoted
     pages = list(
         demo.iter_user_tweets(
             sandbox.user("sandbox_demo").id,
             tweet_fields=["promoted_metrics"],
-            start_time=sandbox.now() - timedelta(days=2),
+            start_time=sandbox.now() - timedelta(days=4),
             max_results=10,
         )
     )
