@@ -162,6 +162,61 @@ class HourlyRollup(models.Model):
 add_metric_columns(HourlyRollup, ROLLUP_COLUMNS, gain)
 
 
+class AudienceSample(models.Model):
+    """One read of the account's own public_metrics (GET /2/users/me), as X gave them.
+
+    Written only when some value changed since the account's previous sample; NULL where X
+    gave nothing (missing is not zero).
+    """
+
+    account = models.ForeignKey(
+        XAccount, on_delete=models.CASCADE, related_name="audience_samples", db_index=False
+    )
+    captured_at = models.DateTimeField()
+    followers = metric()
+    following = metric()
+    tweets = metric()
+    listed = metric()
+    likes = metric()
+
+    # The columns, in X's wire names' order (followers_count, following_count, ...).
+    COLUMNS = ("followers", "following", "tweets", "listed", "likes")
+
+    class Meta:
+        constraints = [
+            # Idempotent polls; also serves "an account's followers by time" (the charts).
+            models.UniqueConstraint(
+                fields=["account", "captured_at"], name="audiencesample_unique_instant"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.account_id} @ {self.captured_at:%Y-%m-%d %H:%M}"
+
+
+class AudienceHourly(models.Model):
+    """Net follows per account and hour: the change in followers between consecutive
+    samples that both have a count, in the hour of the later one. A table of its own, not
+    columns on HourlyRollup: followers have no organic / promoted context, and they are
+    not a sum of Tweet deltas."""
+
+    account = models.ForeignKey(XAccount, on_delete=models.CASCADE, related_name="+")
+    bucket = models.DateTimeField()
+    net_follows = models.BigIntegerField(default=0, db_default=0)
+
+    class Meta:
+        verbose_name_plural = "audience hourly rollups"
+        constraints = [
+            # Upserts on ingest; the overview reads a range of an account's buckets by it.
+            models.UniqueConstraint(
+                fields=["account", "bucket"], name="audiencehourly_unique_bucket"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.account_id} {self.bucket:%Y-%m-%d %H:%M} {self.net_follows:+d}"
+
+
 class PollRunQuerySet(models.QuerySet):
     def close_lost(self, now: datetime, lease: timedelta) -> int:
         """Close as failed ("worker lost") every run still running after its claim lapsed:
@@ -196,6 +251,8 @@ class PollRun(models.Model):
     requests_made = models.PositiveIntegerField(default=0)
     tweets_sampled = models.PositiveIntegerField(default=0)
     samples_written = models.PositiveIntegerField(default=0)
+    # Whether this run read the account's public_metrics (a billed User read).
+    audience_read = models.BooleanField(default=False, db_default=False)
     rate_limit_remaining = models.IntegerField(null=True, blank=True)
     error = models.TextField(blank=True)
 
