@@ -1,4 +1,4 @@
-"""Admin for linked X accounts and profiles.
+"""Admin for linked X accounts, profiles and invitations.
 
 Tokens never reach the admin: `tokens_encrypted` is in no form, list, filter, search or
 read-only field, not even masked; the change page only says whether tokens are stored.
@@ -7,9 +7,11 @@ read-only field, not even masked; the change page only says whether tokens are s
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth import get_user_model
 from django.template.response import TemplateResponse
 
-from .models import Profile, XAccount
+from . import invitations
+from .models import Invitation, Profile, XAccount
 
 TOKEN_FIELDS = ("tokens_encrypted",)
 
@@ -145,3 +147,56 @@ class ProfileAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "user__email", "timezone")
     autocomplete_fields = ("user",)
     list_select_related = ("user",)
+
+
+class InvitationForm(forms.ModelForm):
+    """The "invite" form: an address, refused when nobody may join or they already have
+    an account."""
+
+    class Meta:
+        model = Invitation
+        fields = ("email",)
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if not invitations.invitations_allowed():
+            raise forms.ValidationError("Signing up is closed (SIGNUP=closed): nobody can join.")
+        if get_user_model().objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("Someone with this address has an account already.")
+        return email
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Staff invite people by email: adding an invitation mails its link (via the
+    worker). The links themselves are never shown."""
+
+    form = InvitationForm
+    list_display = ("email", "invited_by", "created_at", "sent_at", "accepted_at", "accepted_by")
+    list_filter = (("accepted_at", admin.EmptyFieldListFilter), "created_at")
+    search_fields = ("email", "invited_by__username", "accepted_by__username")
+    list_select_related = ("invited_by", "accepted_by")
+    readonly_fields = ("invited_by", "created_at", "sent_at", "accepted_at", "accepted_by")
+    actions = ("send_again",)
+
+    def get_readonly_fields(self, request, obj=None):
+        # An invitation is made once; afterwards its address is history.
+        return ("email", *self.readonly_fields) if obj else ()
+
+    def get_fields(self, request, obj=None):
+        return ("email", *self.readonly_fields) if obj else ("email",)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        obj.invited_by = request.user
+        obj.save()
+        invitations.queue(obj)
+
+    @admin.action(description="Send the invitation again (a fresh link)")
+    def send_again(self, request, queryset):
+        pending = [i for i in queryset.filter(accepted_at__isnull=True)]
+        for invitation in pending:
+            invitation.release_sending()
+            invitations.queue(invitation)
+        self.message_user(request, f"{len(pending)} invitation(s) queued again.", messages.SUCCESS)

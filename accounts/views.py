@@ -1,6 +1,6 @@
-"""Pages for people: signing up and in, and their linked X accounts. The logic lives in
-accounts/oauth.py and on the XAccount model; these views only translate between HTTP and
-them."""
+"""Pages for people: signing up (open or by invitation), confirming an address, and their
+linked X accounts. The logic lives in accounts/invitations.py, confirmation.py, oauth.py
+and on the XAccount model; these views only translate between HTTP and them."""
 
 from django import forms
 from django.contrib import messages
@@ -10,28 +10,72 @@ from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.views import PasswordChangeView
 from django.contrib.messages.views import SuccessMessageMixin
 from django.db.models import OuterRef, Subquery
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import oauth
+from . import confirmation, invitations, oauth
 from .models import XAccount
 
 # --- people ------------------------------------------------------------------------------
 
 
+def _welcome(request, user):
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, f"Welcome, {user.get_username()}. Link an X account to begin.")
+    return redirect("accounts:list")
+
+
+@require_http_methods(["GET", "POST"])
 def signup(request):
-    """Create a dashboard user and sign them in."""
+    """Create a dashboard user and sign them in, when SIGNUP is `open`."""
+    if not invitations.invitations_allowed():
+        raise Http404("Signing up is closed.")
+    if not invitations.signup_open():
+        return render(request, "registration/signup_invite_only.html", status=403)
     if request.user.is_authenticated:
         return redirect("accounts:list")
     form = UserCreationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user)
-        messages.success(request, f"Welcome, {user.get_username()}. Link an X account to begin.")
-        return redirect("accounts:list")
+        return _welcome(request, form.save())
     return render(request, "registration/signup.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def signup_invited(request, token: str):
+    """Create a dashboard user from an invitation link, with the invited address."""
+    try:
+        invitation = invitations.read(token)
+    except invitations.SignupClosed:
+        raise Http404("Signing up is closed.") from None
+    except invitations.InvalidLink as exc:
+        return render(request, "registration/link_refused.html", {"reason": exc}, status=400)
+    if request.user.is_authenticated:
+        return redirect("accounts:list")
+    form = UserCreationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = invitations.accept(invitation, form)
+        except invitations.InvalidLink as exc:
+            return render(request, "registration/link_refused.html", {"reason": exc}, status=400)
+        return _welcome(request, user)
+    return render(request, "registration/signup.html", {"form": form, "invitation": invitation})
+
+
+@require_http_methods(["GET", "POST"])
+def confirm_email(request, token: str):
+    """A confirmation link from a mail: GET shows a button (link scanners confirm
+    nothing), POST records the address as confirmed."""
+    try:
+        user_id, email = confirmation.read(token)
+    except confirmation.InvalidLink as exc:
+        return render(request, "registration/link_refused.html", {"reason": exc}, status=400)
+    state = "confirm"
+    if request.method == "POST":
+        state = "done" if confirmation.confirm(user_id, email) else "changed"
+    return render(request, "registration/confirm_email.html", {"state": state, "email": email})
 
 
 class PasswordChange(SuccessMessageMixin, PasswordChangeView):

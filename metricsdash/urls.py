@@ -16,6 +16,8 @@ urlpatterns = [
     ),
     path("auth/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("auth/signup/", accounts_views.signup, name="signup"),
+    path("auth/signup/<str:token>/", accounts_views.signup_invited, name="signup_invited"),
+    path("auth/confirm-email/<str:token>/", accounts_views.confirm_email, name="confirm_email"),
     path("auth/password/", accounts_views.PasswordChange.as_view(), name="password_change"),
     path("accounts/", include("accounts.urls")),
     path("reports/", include("reports.urls")),

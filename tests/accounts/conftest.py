@@ -1,4 +1,5 @@
-"""A browser for the accounts tests (the personas are in tests/conftest.py).
+"""A browser for the accounts tests (the personas are in tests/conftest.py), and the
+reports' real SMTP server for the invitation mails.
 
 A `Browser` is a requests.Session against the live server that signs in through the login
 form and posts forms with the CSRF token, as a person's browser would.
@@ -12,6 +13,7 @@ import requests
 
 from sandbox.consent import answer_consent
 from tests.conftest import PASSWORD
+from tests.reports.conftest import smtp  # noqa: F401 - the real SMTP server on loopback
 
 
 class Browser:

@@ -1,4 +1,5 @@
-"""Signing up, in and out, changing the password; the base page and its sandbox banner."""
+"""Signing up (when open), in and out, changing the password; the base page and its
+sandbox banner. Invitations are in test_signup.py, throttling in test_throttling.py."""
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -8,7 +9,8 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.django_db
 
 
-def test_sign_up_signs_the_person_in(client):
+def test_sign_up_signs_the_person_in(client, settings):
+    settings.SIGNUP = "open"
     answer = client.post(
         "/auth/signup/",
         {"username": "dora", "password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase"},
@@ -21,7 +23,8 @@ def test_sign_up_signs_the_person_in(client):
     assert get_user_model().objects.filter(username="dora").exists()
 
 
-def test_sign_up_shows_form_errors(client):
+def test_sign_up_shows_form_errors(client, settings):
+    settings.SIGNUP = "open"
     page = client.post("/auth/signup/", {"username": "dora", "password1": "x", "password2": "y"})
     assert page.status_code == 200
     assert "errorlist" in page.content.decode()
