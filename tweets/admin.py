@@ -215,11 +215,11 @@ class PollRunAdmin(RecordAdmin):
 
     @admin.display(description="Outcome", ordering="outcome")
     def outcome_(self, run):
-        colour = {"ok": "#1a7f37", "rate_limited": "#8a5a00", "running": "#59636e"}.get(
-            run.outcome, "#b42318"
-        )
+        # Coloured by static/css/admin.css: no inline style under the CSP.
         return format_html(
-            '<strong style="color:{}">{}</strong>', colour, run.get_outcome_display()
+            '<strong class="poll-outcome poll-outcome-{}">{}</strong>',
+            run.outcome,
+            run.get_outcome_display(),
         )
 
     @admin.display(description="Duration")

@@ -87,7 +87,7 @@ def test_poll_runs_list_failures_first_with_their_cause(client, staff, alice):
 
     page = client.get("/admin/tweets/pollrun/").content.decode()
 
-    outcomes = re.findall(r'<strong style="color:#[0-9a-f]+">([^<]+)</strong>', page)
+    outcomes = re.findall(r'<strong class="poll-outcome poll-outcome-\w+">([^<]+)</strong>', page)
     assert outcomes == [
         "Needs re-authorisation",  # failures first, newest first
         "Failed",

@@ -41,21 +41,40 @@ def chromium():
             browser.close()
 
 
+# Every Content-Security-Policy violation of every document the page loads, reported to
+# the test through an exposed function (a value stored on window would die on navigation).
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", event => window.reportCspViolation(
+    `${event.effectiveDirective} blocked ${event.blockedURI || "inline"} in ${event.documentURI}`
+    + ` (${event.sourceFile}:${event.lineNumber})`
+));
+"""
+
+
 class Tab:
-    """A page plus what it did: every URL requested and every JavaScript error."""
+    """A page plus what it did: every URL requested, every JavaScript error and every
+    Content-Security-Policy violation (the `tab` fixture fails the test on any)."""
 
     def __init__(self, page, base_url: str):
         self.page = page
         self.base_url = base_url
         self.requests: list[str] = []
         self.errors: list[str] = []
+        self.csp_violations: list[str] = []
+        page.expose_function("reportCspViolation", lambda text: self.csp_violations.append(text))
+        page.add_init_script(REPORT_CSP_VIOLATIONS)
         page.on("request", lambda request: self.requests.append(request.url))
         page.on("pageerror", lambda error: self.errors.append(str(error)))
-        page.on(
-            "console",
-            lambda message: self.errors.append(message.text) if message.type == "error" else None,
-        )
+        page.on("console", self._console)
         page.set_default_timeout(WAIT_MS)
+
+    def _console(self, message) -> None:
+        if message.type != "error":
+            return
+        self.errors.append(message.text)
+        # Chromium also says so on the console, for violations no listener saw.
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(message.text)
 
     def open(self, path: str):
         response = self.page.goto(self.base_url + path)
@@ -119,5 +138,7 @@ class Tab:
 @pytest.fixture
 def tab(chromium, live_server):
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    yield Tab(context.new_page(), live_server.url)
+    opened = Tab(context.new_page(), live_server.url)
+    yield opened
     context.close()
+    assert not opened.csp_violations, "\n".join(["CSP violations:", *opened.csp_violations])
