@@ -1,10 +1,12 @@
 """Celery tasks: the beat tick that claims due accounts, and one poll per account.
 
-Tasks take ids, never tokens, and are safe to run twice: a claim is a conditional UPDATE
-that only one tick can win, and a replayed poll writes no duplicate sample.
+Tasks take ids and timestamps, never tokens, and are safe to run twice: a claim is a
+conditional UPDATE that only one tick (and then one task) can win, and a replayed poll
+writes no duplicate sample.
 """
 
 import logging
+from datetime import datetime
 
 from celery import shared_task
 from django.conf import settings
@@ -13,30 +15,41 @@ from django.utils import timezone
 from accounts.models import XAccount
 
 from . import polling
+from .models import PollRun
 
 logger = logging.getLogger(__name__)
 
 CLAIM_BATCH = 500
 
 
+def lease_until(now: datetime) -> datetime:
+    """When a claim taken at `now` lapses, if the poll never reports back."""
+    return now + settings.POLL_CLAIM_LEASE
+
+
 def claim_due_accounts(now=None) -> list[int]:
     """Claim every active account whose next poll is due; returns the ids won.
 
-    Each claim moves next_poll_at to now + lease only if it still holds the value we
+    Each claim moves next_poll_at to lease_until(now) only if it still holds the value we
     read (XAccount.objects.claim), so two beats (or a replayed tick) never claim the same
     account twice. If the poll never reports back, the lease runs out and the account is
     due again.
     """
     now = now or timezone.now()
-    return XAccount.objects.claim_due(now, now + settings.POLL_CLAIM_LEASE, CLAIM_BATCH)
+    return XAccount.objects.claim_due(now, lease_until(now), CLAIM_BATCH)
 
 
 @shared_task(ignore_result=True)
 def tick() -> int:
-    """Every minute (beat): claim due accounts and fan out one poll task each."""
-    claimed = claim_due_accounts()
+    """Every minute (beat): close the runs whose worker was lost, claim due accounts and
+    fan out one poll task each, carrying the claim (the next_poll_at it set)."""
+    now = timezone.now()
+    lost = PollRun.objects.close_lost(now, settings.POLL_CLAIM_LEASE)
+    if lost:
+        logger.warning("Closed %d poll run(s) whose worker was lost", lost)
+    claimed = claim_due_accounts(now)
     for pk in claimed:
-        poll_account.delay(pk)
+        poll_account.delay(pk, lease_until(now).isoformat())
     if claimed:
         logger.info("Tick claimed %d account(s)", len(claimed))
     return len(claimed)
@@ -49,12 +62,31 @@ def tick() -> int:
     soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
     time_limit=settings.CELERY_TASK_TIME_LIMIT,
 )
-def poll_account(account_id: int) -> None:
-    """Poll one account. A missing or no longer active account is a no-op."""
+def poll_account(account_id: int, claimed_until: str) -> None:
+    """Poll one account under the claim the tick took (`claimed_until`, the next_poll_at
+    it set). A missing or no longer active account is a no-op.
+
+    Safe to run twice. Before its first request to X the task swaps the tick's claim for
+    a lease of its own, from now (XAccount.objects.claim: one conditional UPDATE on
+    next_poll_at). A copy of the message redelivered after the broker's visibility
+    timeout, or replayed, finds next_poll_at moved (by that swap, by the poll's own
+    rescheduling, or by a later tick's claim) and calls X not at all. If the worker dies
+    mid-poll, nothing was written (a poll writes in one transaction, and samples are
+    unique per Tweet and second); once the lease lapses, the tick closes the run as failed
+    ("worker lost") and claims the account again.
+    """
+    now = timezone.now()
+    # The task starts after the tick, so its lease ends later than the claim it replaces.
+    if not XAccount.objects.claim(
+        account_id, datetime.fromisoformat(claimed_until), lease_until(now)
+    ):
+        logger.info("Poll of account %d skipped: its claim is no longer this task's", account_id)
+        return
     account = XAccount.objects.filter(pk=account_id).first()
     if account is None or not account.is_pollable:
         return
-    for run in polling.poll_account(account):
+    # The runs start at `now`, so each one's claim lapses at started_at + POLL_CLAIM_LEASE.
+    for run in polling.poll_account(account, now=now):
         logger.info(
             "Polled @%s (%s): %s, %d requests, %d Tweets, %d samples",
             account.username,

@@ -5,11 +5,12 @@ import logging
 
 import pytest
 from celery.signals import before_task_publish
+from django.conf import settings
 from django.core.management import call_command
 
 from metricsdash.celery import app
 from tweets import polling, tasks
-from tweets.models import PollRun
+from tweets.models import PollRun, TweetSample
 
 pytestmark = pytest.mark.django_db
 
@@ -32,11 +33,12 @@ def secrets_of(account) -> list[str]:
     return [value for value in account.get_tokens().values() if value]
 
 
-def test_tick_publishes_poll_tasks_with_the_account_id_only(clock, link, published):
+def test_tick_publishes_poll_tasks_with_the_account_id_and_its_claim_only(clock, link, published):
     accounts = [link("sandbox_demo"), link("sandbox_newcomer", kind="oauth1")]
     assert tasks.tick() == 2
     polls = [m for m in published if m["task"] == "tweets.tasks.poll_account"]
-    assert sorted(list(m["body"][0]) for m in polls) == sorted([a.pk] for a in accounts)
+    claim = (clock.now() + settings.POLL_CLAIM_LEASE).isoformat()
+    assert sorted(list(m["body"][0]) for m in polls) == sorted([a.pk, claim] for a in accounts)
     wire = json.dumps(published, default=str)
     for account in accounts:
         for secret in secrets_of(account):
@@ -90,3 +92,63 @@ def test_poll_command_refuses_an_unknown_account(db):
 
     with pytest.raises(CommandError, match="No linked account @nobody"):
         call_command("poll", "--account", "nobody")
+
+
+def poll_tasks(published) -> list[list]:
+    """The arguments of every poll task published so far."""
+    return [list(m["body"][0]) for m in published if m["task"] == "tweets.tasks.poll_account"]
+
+
+def test_a_replayed_poll_task_calls_x_not_at_all(clock, link, published, x_api):
+    account = link("sandbox_demo")
+    assert tasks.tick() == 1
+    (args,) = poll_tasks(published)
+    clock.advance(1)  # the worker takes the message a moment after the tick
+    tasks.poll_account(*args)
+    assert PollRun.objects.filter(account=account, outcome="ok").count() == 2  # poll, sweep
+    requests, samples = x_api.requests_made(), TweetSample.objects.count()
+
+    clock.advance(30)
+    tasks.poll_account(*args)  # the same message again: redelivered, or replayed
+    assert x_api.requests_made() == requests
+    assert PollRun.objects.count() == 2
+    assert TweetSample.objects.count() == samples
+
+
+def test_a_poll_task_whose_claim_lapsed_and_was_taken_again_does_nothing(
+    clock, link, published, x_api
+):
+    account = link("sandbox_demo")
+    assert tasks.tick() == 1
+    (late,) = poll_tasks(published)
+    clock.advance(settings.POLL_CLAIM_LEASE.total_seconds() + 1)  # no worker took it
+    assert tasks.tick() == 1  # due again: claimed again
+    (_, fresh) = poll_tasks(published)
+    before = x_api.requests_made()
+
+    tasks.poll_account(*late)  # the first message, at last: its claim is not its own
+    assert x_api.requests_made() == before
+    assert not PollRun.objects.exists()
+    clock.advance(1)
+    tasks.poll_account(*fresh)
+    assert PollRun.objects.filter(account=account, kind="poll", outcome="ok").count() == 1
+
+
+def test_the_tick_closes_runs_whose_claim_lapsed_as_worker_lost(clock, link):
+    account = link("sandbox_demo")
+    lease = settings.POLL_CLAIM_LEASE
+    lost = PollRun.objects.create(account=account, started_at=clock.now())
+    clock.advance(60)
+    alive = PollRun.objects.create(account=account, started_at=clock.now())
+
+    clock.move_to(lost.started_at + lease)  # the claim lapses now, not before
+    tasks.tick()
+    lost.refresh_from_db()
+    assert lost.outcome == PollRun.Outcome.RUNNING
+
+    clock.advance(1)
+    tasks.tick()
+    lost.refresh_from_db()
+    alive.refresh_from_db()
+    assert (lost.outcome, lost.error, lost.finished_at) == ("failed", "worker lost", clock.now())
+    assert alive.outcome == PollRun.Outcome.RUNNING
