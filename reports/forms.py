@@ -8,8 +8,9 @@ HOURS = [(hour, f"{hour:02d}:00") for hour in range(24)]
 
 
 class RecipientForm(forms.Form):
-    """The address reports go to (the person's account address). Their timezone is set on
-    the dashboard's settings page, the one place that edits it."""
+    """The address reports go to (the person's account address; a new one is used only
+    once confirmed). Their timezone is set on the dashboard's settings page, the one place
+    that edits it."""
 
     email = forms.EmailField(label="Send reports to")
 

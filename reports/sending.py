@@ -7,6 +7,8 @@
 2. `deliver` sends one ledger row, under a row lock, only while it is still pending, and
    records the outcome; a replayed or concurrent task finds it sent (or locked) and stops.
    A temporary SMTP failure is recorded and raised, so the task retries with backoff.
+   A person whose address is not confirmed (accounts/confirmation.py) gets nothing: the
+   row is skipped with that reason.
 
 The one window left is a worker dying after the SMTP server accepted the message and
 before the row was marked sent: the retry then sends it again (at least once, never lost).
@@ -18,6 +20,8 @@ import smtplib
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+
+from accounts import confirmation
 
 from .message import report_message
 from .models import ReportDelivery, ReportSubscription, zone_of
@@ -142,6 +146,9 @@ def deliver(delivery_id: int) -> str:
             return _finish(delivery, ReportDelivery.Status.SKIPPED, "Unsubscribed before sending.")
         if not user.email:
             return _finish(delivery, ReportDelivery.Status.SKIPPED, "The person has no address.")
+        if not confirmation.is_confirmed(user):
+            reason = "The address has not been confirmed by its owner."
+            return _finish(delivery, ReportDelivery.Status.SKIPPED, reason)
         if not subscription.report_accounts():
             return _finish(delivery, ReportDelivery.Status.SKIPPED, "No linked account to report.")
         period = period_from_instants(
@@ -175,13 +182,3 @@ def deliver(delivery_id: int) -> str:
             return _finish(delivery, ReportDelivery.Status.SENT)
     # Raised outside the transaction, so the failure recorded above is committed.
     raise TemporaryFailure(failure)
-
-
-def send_preview(subscription: ReportSubscription, now=None) -> str:
-    """Send the report for the last complete period now, marked as a preview; not on the
-    ledger, so the scheduled report still goes out. Returns the address it went to."""
-    period = report_period(
-        subscription.frequency, zone_of(subscription.user), now or timezone.now()
-    )
-    report_message(subscription, period, preview=True).send()
-    return subscription.user.email

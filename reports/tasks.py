@@ -1,7 +1,8 @@
-"""Celery tasks: the beat task that claims due reports, and one send per ledger row.
+"""Celery tasks: the beat task that claims due reports, one send per ledger row, and one
+per preview asked for.
 
-Tasks take ids only. Both are safe to run twice: a claim is a conditional UPDATE plus a
-unique ledger row, and a send happens only while its row is still pending.
+Tasks take ids only. All are safe to run twice: a claim is a conditional UPDATE plus a
+unique ledger row, and a send happens only while its row is still pending (or queued).
 """
 
 import logging
@@ -9,7 +10,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from . import sending
+from . import previews, sending
 
 logger = logging.getLogger(__name__)
 
@@ -42,3 +43,15 @@ def send_report(self, delivery_id: int) -> None:
         # 1, 2, 4, 8... minutes between attempts (REPORT_RETRY_BACKOFF seconds at first).
         countdown = settings.REPORT_RETRY_BACKOFF * 2**self.request.retries
         raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+@shared_task(
+    ignore_result=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+)
+def send_preview(preview_id: int) -> str:
+    """Send one "send me a preview now". A missing, sent, failed or locked row is a no-op."""
+    return previews.deliver(preview_id)

@@ -1,21 +1,23 @@
 """Report pages: settings with "send me a preview now", and one-click unsubscribe.
 
-The logic lives in reports/sending.py and reports/unsubscribe.py; these views translate
-between HTTP and it.
+The logic lives in reports/sending.py, previews.py, unsubscribe.py and
+accounts/confirmation.py; these views translate between HTTP and it.
 """
-
-import smtplib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import sending, unsubscribe
+from accounts import confirmation
+from accounts.models import Profile
+
+from . import previews, sending, unsubscribe
 from .forms import RecipientForm, SubscriptionForm
-from .models import ReportSubscription, zone_of
+from .models import ReportPreview, ReportSubscription, zone_of
 from .schedule import FREQUENCIES
 
 
@@ -48,31 +50,69 @@ def report_settings(request):
                 subscription.save()
                 form.save_m2m()
         messages.success(request, "Your report settings were saved.")
+        if confirmation.request(user):
+            messages.info(request, f"A link to confirm {user.email} is on its way there.")
         return redirect("reports:settings")
     return render(
         request,
         "reports/settings.html",
-        {"recipient": recipient, "forms": forms, "zone": zone_of(user)},
+        {
+            "recipient": recipient,
+            "forms": forms,
+            "zone": zone_of(user),
+            "profile": Profile.of(user),
+            "allowance": previews.allowance(user),
+            "last_preview": ReportPreview.objects.filter(user=user).first(),
+            "smtp_refused": previews.SMTP_REFUSED,
+        },
     )
 
 
 @login_required
 @require_POST
+def resend_confirmation(request):
+    """Mail the link that confirms the person's address again."""
+    if confirmation.request(request.user, again=True):
+        messages.success(request, f"A new confirmation link is on its way to {request.user.email}.")
+    else:
+        messages.warning(
+            request,
+            "No link was sent: one went out less than a minute ago, or the address is "
+            "confirmed already.",
+        )
+    return redirect("reports:settings")
+
+
+def _local_time(user, moment) -> str:
+    zone = zone_of(user)
+    return f"{timezone.localtime(moment, zone):%H:%M} ({zone.key})"
+
+
+@login_required
+@require_POST
 def preview(request, frequency: str):
-    """Send the person's report for the last complete period now."""
+    """Queue the person's report for the last complete period; the worker sends it."""
     subscription = get_object_or_404(ReportSubscription, user=request.user, frequency=frequency)
+    what = subscription.get_frequency_display().lower()
     if not request.user.email:
         messages.error(request, "Add the address reports go to first, then save.")
+    elif not confirmation.is_confirmed(request.user):
+        messages.error(
+            request, f"Confirm {request.user.email} first: follow the link mailed to it."
+        )
     elif not subscription.report_accounts():
         messages.error(request, "Link an X account first: a report needs numbers to show.")
+    elif previews.ask(subscription) is None:
+        allowance = previews.allowance(request.user)
+        messages.error(
+            request,
+            f"You have asked for {allowance.limit} previews in the last hour, the most there "
+            f"can be; the next one is possible at {_local_time(request.user, allowance.next_at)}.",
+        )
     else:
-        try:
-            address = sending.send_preview(subscription)
-        except (smtplib.SMTPException, OSError) as exc:
-            messages.error(request, f"The preview could not be sent: {exc}")
-        else:
-            what = subscription.get_frequency_display().lower()
-            messages.success(request, f"A preview of your {what} report was sent to {address}.")
+        messages.success(
+            request, f"A preview of your {what} report is on its way to {request.user.email}."
+        )
     return redirect("reports:settings")
 
 

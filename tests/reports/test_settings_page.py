@@ -7,7 +7,7 @@ import time_machine
 
 from accounts.models import Profile
 from reports import tasks
-from reports.models import ReportDelivery, ReportSubscription
+from reports.models import ReportDelivery, ReportPreview, ReportSubscription
 from reports.sending import schedule
 
 from .conftest import make_account, set_timezone
@@ -85,16 +85,19 @@ def test_preview_now_sends_the_report_and_leaves_the_schedule_alone(
     make_account(alice)
     set_timezone(alice, "Europe/Berlin")
     client.force_login(alice)
-    client.post("/reports/", form_data(**{"weekly-enabled": "on"}))
+    client.post("/reports/", form_data(email="alice@example.com", **{"weekly-enabled": "on"}))
 
     answer = client.post("/reports/preview/weekly/", follow=True)
 
-    assert "A preview of your weekly report was sent to alice@example.org." in (
+    assert "A preview of your weekly report is on its way to alice@example.com." in (
         answer.content.decode()
     )
+    assert mailoutbox == []  # the worker sends it
+    queued = ReportPreview.objects.get(user=alice)
+    assert tasks.send_preview(queued.pk) == "sent"
     (preview,) = mailoutbox
     assert preview.subject.startswith("[Preview] Your weekly X report, 26 October")
-    assert preview.to == ["alice@example.org"]
+    assert preview.to == ["alice@example.com"]
     assert "PREVIEW" in preview.body
     assert not ReportDelivery.objects.exists()  # not on the ledger...
 
