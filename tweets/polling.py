@@ -7,9 +7,11 @@ that fails half-way (malformed answer, 429, 401) stores nothing but its PollRun:
    days), requested with the metric groups so new Tweets need no second request;
 2. lookups of the Tweets due by age (tweets/schedule.py) in batches of 100 ids;
 3. one promoted batch, only for accounts that have promoted Tweets (promoted_metrics must
-   be asked for alone: X drops never-promoted Tweets from such answers).
+   be asked for alone: X drops never-promoted Tweets from such answers);
+4. the account's own public_metrics from users/me, at most hourly (tweets/audience.py).
 
-Requests per poll: 1 + ceil(due / 100), plus the promoted batch where it can pay off.
+Requests per poll: 1 + ceil(due / 100), plus the promoted batch where it can pay off, plus
+at most one users/me read.
 Public-only polling of Tweets 30 to 90 days old happens in a separate daily sweep with its
 own PollRun, so no private group is ever requested for a Tweet older than 30 days.
 """
@@ -26,6 +28,7 @@ from accounts.models import XAccount
 from accounts.tokens import client_for
 from xapi.client import BadResponse, RateLimited, ServerError, Unauthorized, XAPIError, XClient
 
+from .audience import audience_due, read_audience, write_audience
 from .metrics import (
     CONTEXTS,
     ROLLUP_COLUMNS,
@@ -71,6 +74,7 @@ class Fetched:
     promoted: dict[str, dict] = field(default_factory=dict)  # id -> promoted_metrics
     promoted_checked: set[str] = field(default_factory=set)  # ids asked for promoted metrics
     private: bool = True  # whether private groups were requested
+    audience: dict | None = None  # the account's public_metrics, when this poll read them
 
     def add(self, page) -> None:
         for tweet in page.data:
@@ -420,6 +424,8 @@ def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[
         [media_objects[s.media_id] for s in video_samples], ["last_sampled_at"]
     )
     rollups.write()
+    if fetched.audience is not None:
+        write_audience(account, fetched.audience, instant)
 
     if fetched.promoted:
         # Includes Tweets the sweep found promoted; their metrics come with the next poll.
@@ -510,6 +516,8 @@ def _run(account: XAccount, schedule: Schedule, now: datetime, *, sweep: bool) -
             ]
             lookup(client, due, fetched, private=True)
             lookup_promoted(client, promoted_candidates(account, existing, due, fetched), fetched)
+            if audience_due(account, client, now):
+                fetched.audience = read_audience(client, account)
             final = {
                 tid
                 for tid, data in fetched.tweets.items()
@@ -547,6 +555,7 @@ def _run(account: XAccount, schedule: Schedule, now: datetime, *, sweep: bool) -
 
     run.tweets_sampled = len(fetched.tweets)
     run.samples_written = written
+    run.audience_read = fetched.audience is not None
     if sweep:
         account.record_poll(now, sweep=True)
     else:

@@ -419,16 +419,20 @@ class XClient:
 
     # --- one GET, with budget, retries and error mapping ------------------------------
 
-    def get(self, endpoint: str, path: str, params: dict | None = None) -> Page:
+    def get(
+        self, endpoint: str, path: str, params: dict | None = None, *, max_attempts: int = 0
+    ) -> Page:
         """GET `path` under the base URL; `endpoint` names it for budgets and logs.
 
-        Retries 5xx, timeouts and connection errors (max_attempts in all, re-signing each
-        attempt), then raises ServerError; maps other failures to the typed errors.
+        Retries 5xx, timeouts and connection errors (max_attempts in all, the client's own
+        unless given, re-signing each attempt), then raises ServerError; maps other
+        failures to the typed errors.
         """
         url = self.base_url + (path if path.startswith("/") else "/" + path)
         key = f"{self.budget_key}:{endpoint}"
         failure, status = "", None
-        for attempt in range(self.max_attempts):
+        max_attempts = max_attempts or self.max_attempts
+        for attempt in range(max_attempts):
             if attempt:
                 # Exponential backoff with jitter, so workers that failed together part ways.
                 delay = min(self.backoff * 2 ** (attempt - 1), _MAX_BACKOFF)
@@ -438,7 +442,7 @@ class XClient:
                     endpoint,
                     failure,
                     attempt + 1,
-                    self.max_attempts,
+                    max_attempts,
                     delay,
                 )
                 time.sleep(delay)
@@ -460,18 +464,16 @@ class XClient:
                 response.status_code,
                 _ms_since(started),
                 attempt + 1,
-                self.max_attempts,
+                max_attempts,
                 rate_limit.remaining if rate_limit else "?",
             )
             if response.status_code >= 500:
                 failure, status = f"HTTP {response.status_code}", response.status_code
                 continue
             return self._answer(endpoint, response, rate_limit)
-        logger.warning(
-            "X GET %s: gave up after %d attempts (%s)", endpoint, self.max_attempts, failure
-        )
+        logger.warning("X GET %s: gave up after %d attempts (%s)", endpoint, max_attempts, failure)
         raise ServerError(
-            f"X API {endpoint}: {failure} after {self.max_attempts} attempt(s)", status=status
+            f"X API {endpoint}: {failure} after {max_attempts} attempt(s)", status=status
         )
 
     def _send(self, url: str, params: dict | None) -> requests.Response:
@@ -560,10 +562,14 @@ class XClient:
 
     # --- the endpoints the product uses -----------------------------------------------
 
-    def me(self, user_fields: Sequence[str] = ()) -> dict:
+    def known_rate_limit(self, endpoint: str) -> RateLimit | None:
+        """The shared budget's last known window for `endpoint` under this token, if any."""
+        return self.budget.get(f"{self.budget_key}:{endpoint}") if self.budget else None
+
+    def me(self, user_fields: Sequence[str] = (), *, max_attempts: int = 0) -> dict:
         """GET /2/users/me: the authenticating user's `data` object (id, name, username)."""
         params = {"user.fields": _csv(user_fields)} if _csv(user_fields) else None
-        page = self.get("users_me", "/2/users/me", params)
+        page = self.get("users_me", "/2/users/me", params, max_attempts=max_attempts)
         if not page.data:
             raise BadResponse("X API users_me: the answer holds no user", status=200)
         return page.data[0]
