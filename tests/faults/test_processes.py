@@ -1,0 +1,161 @@
+"""Faults with real processes: a worker killed mid-poll, Redis restarted under running
+workers and beat, Postgres stopped and started, two beats at once.
+
+Each test starts its own Celery processes (tests/conftest.py `celery_processes`), with
+polls due every few seconds and claims that lapse in seconds, and asserts with SQL that no
+sample was lost or written twice. Each prints one "FAULT" line with its figures, which
+docs/RELIABILITY.md quotes. Select them with `-m faults`.
+
+The X API faults (429 storms, 5xx, slow answers, malformed bodies, revoked tokens) are
+tested without extra processes in tests/tweets/test_polling.py and tests/xapi/.
+"""
+
+import itertools
+import time
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import XAccount
+from tests.conftest import wait_for
+from tweets.models import PollRun, Tweet, TweetSample
+
+pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
+
+# Polls due every 3 s; a claim lapses 8 s after its poll started.
+FAST = {"POLL_SCHEDULE": "6h:3s,7d:1h,30d:6h", "POLL_CLAIM_LEASE": "8s"}
+
+
+def sql(query: str, *params):
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return cursor.fetchone()[0]
+
+
+def duplicated_samples() -> int:
+    """Samples beyond the first for any (Tweet, instant); the unique index forbids them."""
+    return sql("SELECT count(*) - count(DISTINCT (tweet_id, captured_at)) FROM tweets_tweetsample")
+
+
+def tweets_without_samples() -> int:
+    return sql(
+        "SELECT count(*) FROM tweets_tweet t WHERE NOT EXISTS"
+        " (SELECT 1 FROM tweets_tweetsample s WHERE s.tweet_id = t.id)"
+    )
+
+
+def ok_polls(account, after=None):
+    runs = PollRun.objects.filter(account=account, kind="poll", outcome="ok")
+    return runs.filter(started_at__gt=after) if after else runs
+
+
+def test_a_worker_killed_mid_poll_loses_nothing_and_its_run_ends_worker_lost(
+    x_api, link, celery_processes
+):
+    account = link("sandbox_demo")
+    # The first timeline request hangs for 20 s at X: the kill lands while it is in flight.
+    x_api.fault(kind="slow", seconds=20, endpoint="users_tweets", times=1)
+    first = celery_processes(name="first", x_api=x_api, env=FAST)
+    wait_for(lambda: x_api.requests_made("users_tweets") == 1, what="the poll to reach X")
+    (killed,) = PollRun.objects.filter(account=account, outcome="running")
+
+    first.kill()
+    killed_at = time.monotonic()
+    celery_processes(name="second", x_api=x_api, env=FAST)
+    wait_for(
+        lambda: PollRun.objects.get(pk=killed.pk).outcome == "failed",
+        timeout=30,
+        what="the killed run to be closed",
+    )
+    closed_after = time.monotonic() - killed_at
+    wait_for(lambda: ok_polls(account).exists(), timeout=30, what="a later poll")
+    recovered_after = time.monotonic() - killed_at
+
+    killed.refresh_from_db()
+    assert (killed.outcome, killed.error) == ("failed", "worker lost")
+    (later,) = ok_polls(account)[:1]
+    assert later.started_at > killed.started_at
+    instant = killed.started_at.replace(microsecond=0)
+    assert TweetSample.objects.filter(captured_at=instant).count() == 0  # nothing partial
+    tweets = Tweet.objects.filter(account=account).count()
+    assert tweets == later.tweets_sampled > 0
+    assert tweets_without_samples() == 0
+    assert duplicated_samples() == 0
+    print(
+        f"\nFAULT worker SIGKILLed mid-poll: run closed 'worker lost' {closed_after:.1f} s"
+        f" after the kill (claim lease 8 s), next poll ok {recovered_after:.1f} s after;"
+        f" {tweets} Tweets, {TweetSample.objects.count()} samples, lost 0, duplicates 0"
+    )
+
+
+def test_polling_resumes_within_30_s_after_redis_restarts(
+    x_api, link, celery_processes, redis_server
+):
+    server = redis_server()
+    accounts = [link("sandbox_demo"), link("sandbox_newcomer", kind="oauth1")]
+    celery_processes(broker_url=server.url(), x_api=x_api, env=FAST)
+    wait_for(
+        lambda: all(ok_polls(a).count() >= 2 for a in accounts),
+        timeout=60,
+        what="two polls of each account",
+    )
+
+    server.stop()
+    stopped_at = time.monotonic()
+    down_since = PollRun.objects.latest("started_at").started_at
+    # Down until every account is overdue: polls fall due while Redis is away.
+    wait_for(
+        lambda: all(XAccount.objects.get(pk=a.pk).next_poll_at < timezone.now() for a in accounts),
+        timeout=30,
+        what="every account to fall due",
+    )
+    server.start()  # same port, empty: every queued message is gone
+    restarted_at = time.monotonic()
+    wait_for(
+        lambda: all(ok_polls(a, after=down_since).exists() for a in accounts),
+        timeout=30,
+        what="polling to resume",
+    )
+    resumed_after = time.monotonic() - restarted_at
+    wait_for(
+        lambda: all(ok_polls(a, after=down_since).count() >= 2 for a in accounts),
+        timeout=30,
+        what="polling to go on on schedule",
+    )
+
+    assert resumed_after < 30
+    for account in accounts:
+        starts = list(
+            ok_polls(account, after=down_since)
+            .order_by("started_at")
+            .values_list("started_at", flat=True)
+        )
+        gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(starts)]
+        assert all(gap < 3 + 8 + 2 for gap in gaps), gaps  # interval + lease + a tick
+    assert not PollRun.objects.filter(outcome="running", started_at__lt=down_since).exists()
+    assert duplicated_samples() == 0
+    assert tweets_without_samples() == 0
+    print(
+        f"\nFAULT Redis restarted (down {restarted_at - stopped_at:.1f} s, restarted empty):"
+        f" polling resumed {resumed_after:.1f} s after; every account polled again,"
+        f" {TweetSample.objects.count()} samples, duplicates 0"
+    )
+
+
+def test_two_beats_at_once_claim_each_due_poll_once(x_api, link, celery_processes):
+    accounts = [link("sandbox_demo"), link("sandbox_newcomer", kind="oauth1")]
+    slow = {**FAST, "POLL_SCHEDULE": "6h:1h,7d:1h,30d:6h"}  # one poll each, then not due
+    celery_processes(name="worker", beat=False, x_api=x_api, env=slow, args=("-c", "2"))
+    beats = [celery_processes(name=f"beat{n}", worker=False, env=slow) for n in (1, 2)]
+    wait_for(
+        lambda: all(b.output().count("Sending due task poll-tick") >= 5 for b in beats),
+        timeout=45,
+        what="five ticks from each beat",
+    )
+    wait_for(lambda: all(ok_polls(a).exists() for a in accounts), what="the polls")
+    ticks = [b.output().count("Sending due task poll-tick") for b in beats]
+    polls = [PollRun.objects.filter(account=a, kind="poll").count() for a in accounts]
+    print(f"\nFAULT two beats: {sum(ticks)} ticks ({ticks}), poll runs per account {polls}")
+    assert polls == [1, 1]
+    assert duplicated_samples() == 0
