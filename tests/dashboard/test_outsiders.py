@@ -44,6 +44,8 @@ TAKES_NO_ID = {"dashboard:settings"}
 NOT_AN_OBJECT_ID = {
     "reports:preview": "a frequency (daily / weekly / monthly) of the person's own report",
     "reports:unsubscribe": "a signed one-click token: the link itself is the credential",
+    "signup_invited": "a signed invitation token: the mailed link itself is the credential",
+    "confirm_email": "a signed confirmation token: the mailed link itself is the credential",
 }
 OURS = ("dashboard", "accounts")
 NOW = datetime(2026, 11, 3, 12, tzinfo=UTC)
