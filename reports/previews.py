@@ -1,4 +1,4 @@
-""" "Send me a preview now": asked for in the request, sent by the worker.
+"""Previews ("send me a preview now"): asked for in the request, sent by the worker.
 
 1. `ask` records a ReportPreview and queues `send_preview(id)` once the transaction
    commits; the request does no rendering and no SMTP. The person's row is locked while

@@ -37,9 +37,7 @@ def settings_form(email: str) -> dict:
 
 
 def make_due(user) -> None:
-    ReportSubscription.objects.filter(user=user, frequency="weekly").update(
-        next_send_at=MONDAY_8AM
-    )
+    ReportSubscription.objects.filter(user=user, frequency="weekly").update(next_send_at=MONDAY_8AM)
 
 
 def confirmation_link(message) -> str:

@@ -1,4 +1,4 @@
-""""Send me a preview now": queued by the request, sent by the worker, at most
+"""Previews ("send me a preview now"): queued by the request, sent by the worker, at most
 REPORT_PREVIEWS_PER_HOUR (3) per person per hour, and a refused message reads as a plain
 sentence while its detail goes to the log."""
 
