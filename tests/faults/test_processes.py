@@ -13,6 +13,7 @@ tested without extra processes in tests/tweets/test_polling.py and tests/xapi/.
 import itertools
 import time
 
+import psycopg
 import pytest
 from django.db import connection
 from django.utils import timezone
@@ -159,3 +160,71 @@ def test_two_beats_at_once_claim_each_due_poll_once(x_api, link, celery_processe
     print(f"\nFAULT two beats: {sum(ticks)} ticks ({ticks}), poll runs per account {polls}")
     assert polls == [1, 1]
     assert duplicated_samples() == 0
+
+
+def copy_rows(url: str, table: str, ids: list[int]) -> None:
+    """Copy rows from the test database into another, as they are (tokens encrypted)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {table} WHERE id = ANY(%s)", [ids])
+        columns = ", ".join(column.name for column in cursor.description)
+        rows = cursor.fetchall()
+    marks = ", ".join(["%s"] * len(rows[0]))
+    with psycopg.connect(url) as conn:
+        conn.cursor().executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+
+
+def test_polls_that_failed_while_postgres_was_down_are_retried(
+    x_api, link, celery_processes, postgres_cluster
+):
+    account = link("sandbox_demo")
+    url = postgres_cluster.create_database("metricsdash")
+    copy_rows(url, "auth_user", [account.owner_id])
+    copy_rows(url, "accounts_xaccount", [account.pk])
+    worker = celery_processes(database=url, x_api=x_api, env=FAST)
+
+    def there(query: str) -> int:
+        with psycopg.connect(url, connect_timeout=2) as conn:
+            return conn.execute(query).fetchone()[0]
+
+    ok = "SELECT count(*) FROM tweets_pollrun WHERE kind = 'poll' AND outcome = 'ok'"
+    wait_for(lambda: there(ok) >= 2, timeout=60, what="two polls")
+    # The next poll is at X (3 s there) when the database stops: it cannot store.
+    x_api.fault(kind="slow", seconds=3, endpoint="users_tweets", times=1)
+    asked = x_api.requests_made("users_tweets")
+    wait_for(lambda: x_api.requests_made("users_tweets") > asked, what="a poll in flight")
+
+    postgres_cluster.stop()
+    stopped_at = time.monotonic()
+    wait_for(
+        lambda: "Poll of @sandbox_demo failed unexpectedly" in worker.output(),
+        timeout=30,
+        what="the poll in flight to fail on the stopped database",
+    )
+    postgres_cluster.start()
+    restarted_at = time.monotonic()
+    before = there(ok)
+    wait_for(lambda: there(ok) >= before + 2, timeout=30, what="polling to resume")
+    resumed_after = time.monotonic() - restarted_at
+    stale = (
+        "SELECT count(*) FROM tweets_pollrun"
+        " WHERE outcome = 'running' AND started_at < now() - interval '8 seconds'"
+    )
+    wait_for(lambda: there(stale) == 0, timeout=20, what="interrupted runs to be closed")
+
+    duplicates = there(
+        "SELECT count(*) - count(DISTINCT (tweet_id, captured_at)) FROM tweets_tweetsample"
+    )
+    missing = there(
+        "SELECT count(*) FROM tweets_tweet t WHERE NOT EXISTS"
+        " (SELECT 1 FROM tweets_tweetsample s WHERE s.tweet_id = t.id)"
+    )
+    tweets = there("SELECT count(*) FROM tweets_tweet")
+    failed = there("SELECT count(*) FROM tweets_pollrun WHERE outcome = 'failed'")
+    assert (duplicates, missing) == (0, 0)
+    assert tweets > 0
+    assert failed >= 1  # the poll in flight, closed once its claim lapsed, then done again
+    print(
+        f"\nFAULT Postgres stopped and started (down {restarted_at - stopped_at:.1f} s):"
+        f" polling resumed {resumed_after:.1f} s after; {failed} run(s) closed as failed,"
+        f" {tweets} Tweets all sampled, duplicates 0"
+    )
