@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import XAccount
 from tweets import polling, tasks
 from tweets.models import HourlyRollup, PollRun, Tweet, TweetSample, VideoSample
+from tweets.schedule import Schedule
 
 pytestmark = pytest.mark.django_db
 
@@ -234,6 +235,21 @@ def test_revoked_token_needs_reauthorisation_and_polling_stops(clock, link):
     assert account.next_poll_at is None
     clock.advance(3600)
     assert tasks.claim_due_accounts() == []
+
+
+def test_answers_slower_than_the_read_timeout_fail_the_run_and_store_nothing(clock, link, settings):
+    x_api = clock.control
+    account = link("sandbox_demo")
+    settings.X_HTTP_TIMEOUT = (5.0, 0.3)
+    settings.X_RETRY_ATTEMPTS = 2
+    x_api.fault(kind="slow", seconds=1, endpoint="users_tweets", times=2)  # every attempt
+    (run,) = polling.poll_account(account)
+    assert run.outcome == PollRun.Outcome.FAILED
+    assert "ServerError" in run.error and "Timeout" in run.error
+    assert run.requests_made == 2  # retried once, then given up: no retry storm
+    assert not TweetSample.objects.exists()
+    account.refresh_from_db()
+    assert account.next_poll_at == clock.now() + Schedule.from_settings().discovery_interval
 
 
 def test_malformed_json_fails_the_run_and_stores_nothing(clock, link):
