@@ -66,10 +66,19 @@ def test_five_failures_lock_that_username_from_that_ip_only(client, alice, bob, 
 def test_the_lock_lifts_after_15_minutes(client, alice, frozen):
     for _ in range(5):
         sign_in(client, "/auth/login/", "alice", "wrong", IP_A)
+    frozen.move_to(NOW + timedelta(minutes=15, seconds=1))
+    assert signed_in(sign_in(client, "/auth/login/", "alice", PASSWORD, IP_A))
+
+
+def test_trying_while_locked_starts_the_15_minutes_again(client, alice, frozen):
+    for _ in range(5):
+        sign_in(client, "/auth/login/", "alice", "wrong", IP_A)
     frozen.move_to(NOW + timedelta(minutes=14))
     assert sign_in(client, "/auth/login/", "alice", PASSWORD, IP_A).status_code == 429
-    # Failing while locked does not help: the 15 minutes start again from then.
-    frozen.move_to(NOW + timedelta(minutes=14 + 15, seconds=1))
+    # Trying while locked does not help: the 15 minutes start again from then.
+    frozen.move_to(NOW + timedelta(minutes=15, seconds=1))
+    assert sign_in(client, "/auth/login/", "alice", PASSWORD, IP_A).status_code == 429
+    frozen.move_to(NOW + timedelta(minutes=15 + 15, seconds=2))
     assert signed_in(sign_in(client, "/auth/login/", "alice", PASSWORD, IP_A))
 
 
