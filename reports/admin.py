@@ -1,10 +1,10 @@
-"""Admin for report subscriptions and the send-once ledger."""
+"""Admin for report subscriptions, the send-once ledger and the previews people asked for."""
 
 from django.contrib import admin
 from django.utils import timezone
 
 from . import sending
-from .models import ReportDelivery, ReportSubscription, zone_of
+from .models import ReportDelivery, ReportPreview, ReportSubscription, zone_of
 
 
 @admin.register(ReportSubscription)
@@ -61,3 +61,26 @@ class ReportDeliveryAdmin(admin.ModelAdmin):
     @admin.display(description="Error")
     def error_(self, delivery):
         return delivery.error[:120]
+
+
+@admin.register(ReportPreview)
+class ReportPreviewAdmin(admin.ModelAdmin):
+    """What "send me a preview now" did: the SMTP server's answer when it refused."""
+
+    list_display = ("subscription", "requested_at", "status", "recipient", "sent_at", "error_")
+    list_filter = ("status",)
+    search_fields = ("user__username", "recipient")
+    date_hierarchy = "requested_at"
+    list_select_related = ("subscription__user",)
+    raw_id_fields = ("subscription", "user")
+    ordering = ("-requested_at",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a record of what happened
+
+    @admin.display(description="Error")
+    def error_(self, preview):
+        return preview.error[:120]
