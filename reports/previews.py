@@ -84,7 +84,8 @@ def deliver(preview_id: int, now: datetime | None = None) -> str:
     ledger, so the scheduled report still goes out). Returns the row's status."""
     with transaction.atomic():
         preview = (
-            ReportPreview.objects.select_for_update(skip_locked=True)
+            # Only this row: the person's row may be locked by a request counting previews.
+            ReportPreview.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("subscription__user")
             .filter(pk=preview_id)
             .first()

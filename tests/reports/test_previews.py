@@ -3,14 +3,17 @@ REPORT_PREVIEWS_PER_HOUR (3) per person per hour, and a refused message reads as
 sentence while its detail goes to the log."""
 
 import logging
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
 
 from metricsdash.celery import app
 from reports import previews, tasks
-from reports.models import ReportPreview
+from reports.models import ReportPreview, ReportSubscription
 from tests.conftest import wait_for
 
 from .conftest import free_port, make_account
@@ -101,3 +104,29 @@ def test_the_request_never_speaks_smtp_and_a_refusal_reads_plainly(
     assert previews.SMTP_REFUSED in page
     assert "ConnectionRefused" not in page and "Errno" not in page
     assert tasks.send_preview(preview.pk) == "failed"  # a replayed task sends nothing
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_preview_is_sent_while_a_request_holds_the_persons_row(alice, smtp):
+    make_account(alice)
+    subscription = ReportSubscription.objects.create(user=alice, frequency="weekly")
+    preview = ReportPreview.objects.create(subscription=subscription, user=alice)
+    locked, release = threading.Event(), threading.Event()
+
+    def ask_meanwhile():
+        # What `previews.ask` holds while it counts: a lock on the person's row.
+        with transaction.atomic():
+            get_user_model().objects.select_for_update().get(pk=alice.pk)
+            locked.set()
+            release.wait(10)
+        connection.close()
+
+    request = threading.Thread(target=ask_meanwhile)
+    request.start()
+    try:
+        assert locked.wait(10)
+        assert previews.deliver(preview.pk) == "sent"
+    finally:
+        release.set()
+        request.join()
+    assert len(smtp.messages) == 1
