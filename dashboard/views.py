@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import oauth
 from accounts.models import Profile, XAccount
-from tweets import periods, rollups
+from tweets import audience, periods, rollups
 from tweets.exports import csv_row, csv_writer
 from tweets.metrics import (
     COMPLETION_FORMULA,
@@ -204,8 +204,14 @@ def overview(request):
         engagements = rollups.engagements_from_totals(current, previous)
         sort, descending = data["sort"], data["order"] == "desc"
         links = _sort_links(request, sort, descending)
+        followers = audience.audience_series(ids, period, scope.tz, series["interval"])
         context.update(
-            kpis=rollups.kpis_from_totals(current, previous),
+            kpis=[
+                *rollups.kpis_from_totals(current, previous),
+                *audience.audience_kpis(ids, period, current, previous),
+            ],
+            followers=followers,
+            followers_rows=_followers_rows(followers),
             series=series,
             series_rows=_series_rows(series),
             engagements=engagements,
@@ -223,7 +229,7 @@ def overview(request):
                 for name in TOP_COLUMNS
             ],
             intervals=_interval_links(request, period, series["interval"]),
-            chart_data={"series": series, "engagements": engagements},
+            chart_data={"series": series, "engagements": engagements, "audience": followers},
             csv_query=_query(request, limit=None),
         )
     with timezone.override(scope.tz):
@@ -281,6 +287,45 @@ def _series_rows(series) -> list[dict]:
         }
         for i, label in enumerate(series["labels"])
     ]
+
+
+def _followers_rows(followers) -> list[dict]:
+    return [
+        {
+            "label": label,
+            "followers": followers["followers"][i],
+            "net_follows": followers["net_follows"][i],
+            "posts": followers["posts"][i],
+        }
+        for i, label in enumerate(followers["labels"])
+    ]
+
+
+AUDIENCE_CSV_COLUMNS = ("bucket_start", "followers", "net_follows", "tweets_posted")
+
+
+@dashboard_view()
+def audience_csv(request):
+    """Followers at the end of each bucket, net follows and Tweets posted, as CSV."""
+    scope = _scope(request)
+    followers = audience.audience_series(scope.ids, scope.period, scope.tz, scope.data["interval"])
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"metricsdash-audience-{scope.days[0]}-to-{scope.days[1]}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    writer = csv_writer(response)
+    writer.writerow(AUDIENCE_CSV_COLUMNS)
+    for i, start in enumerate(followers["starts"]):
+        writer.writerow(
+            csv_row(
+                (
+                    start.isoformat(),
+                    followers["followers"][i],
+                    followers["net_follows"][i],
+                    followers["posts"][i],
+                )
+            )
+        )
+    return response
 
 
 TOP_CSV_COLUMNS = (
@@ -341,6 +386,18 @@ def api_series(request):
         scope.ids, scope.period, scope.tz, scope.data["metric"], scope.data["interval"]
     )
     return JsonResponse({**series, "period": scope.as_json()})
+
+
+@dashboard_view(json=True)
+def api_audience(request):
+    """Followers over time, net follows and Tweets posted per bucket, and the audience KPIs."""
+    scope = _scope(request)
+    ids, period = scope.ids, scope.period
+    followers = audience.audience_series(ids, period, scope.tz, scope.data["interval"])
+    kpis = audience.audience_kpis(
+        ids, period, rollups.totals(ids, period), rollups.totals(ids, period.previous)
+    )
+    return JsonResponse({**followers, "period": scope.as_json(), "kpis": _kpis_json(kpis)})
 
 
 @dashboard_view(json=True)

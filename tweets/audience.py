@@ -12,17 +12,24 @@ The rule for when a poll reads them (one extra request at most, never every poll
 Samples are written only when a value changed, NULL where X gave nothing. Net follows per
 hour (AudienceHourly) are the change in followers against the latest earlier sample that
 has a count, in the hour of the later sample; a sample without one gains nothing.
+
+The dashboard and the reports read the audience here too: net follows, follows per 1,000
+impressions, and followers over time with the Tweets posted, bucketed like the impressions.
 """
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from django.db.models import F, Max
+from django.db.models import Count, F, Max, Q, Sum, Window
+from django.db.models.functions import RowNumber, Trunc
 
 from accounts.models import XAccount
 from xapi.client import BadResponse, RateLimited, ServerError, XClient
 
-from .models import AudienceHourly, AudienceSample, PollRun
+from .models import AudienceHourly, AudienceSample, PollRun, Tweet
+from .periods import Period, auto_interval, bucket_label, bucket_starts
+from .rollups import KPI, as_of, ratio
 
 logger = logging.getLogger(__name__)
 
@@ -105,3 +112,148 @@ def write_audience(account: XAccount, values: dict, instant: datetime) -> bool:
             net_follows=F("net_follows") + (values["followers"] - before)
         )
     return True
+
+
+# --- reads for people ------------------------------------------------------------------
+
+AUDIENCE_LABELS = {
+    "net_follows": "Net follows",
+    "follows_per_1k": "Follows per 1,000 impressions",
+}
+
+
+def net_follows(account_ids, period: Period) -> int | None:
+    """Followers gained less followers lost in the period; None when no poll read them."""
+    read = PollRun.objects.filter(
+        account_id__in=account_ids,
+        audience_read=True,
+        started_at__gte=period.start,
+        started_at__lt=period.end,
+    ).exists()
+    total = AudienceHourly.objects.filter(
+        account_id__in=account_ids, bucket__gte=period.start, bucket__lt=period.end
+    ).aggregate(total=Sum("net_follows"))["total"]
+    if total is None and not read:
+        return None
+    return total or 0
+
+
+def audience_kpis(account_ids, period: Period, current: dict | None, previous: dict | None):
+    """Net follows and follows per 1,000 impressions, against the previous period;
+    `current` and `previous` are the periods' rollup totals (rollups.totals)."""
+
+    def per_thousand(follows, totals):
+        if follows is None or totals is None:
+            return None
+        return ratio(follows * 1000, totals["impressions"])
+
+    now, before = net_follows(account_ids, period), net_follows(account_ids, period.previous)
+    return [
+        KPI("net_follows", AUDIENCE_LABELS["net_follows"], now, before),
+        KPI(
+            "follows_per_1k",
+            AUDIENCE_LABELS["follows_per_1k"],
+            per_thousand(now, current),
+            per_thousand(before, previous),
+        ),
+    ]
+
+
+def _slot(field: str, interval: str, tz: ZoneInfo):
+    # Hours as the rollups keep them (UTC); days local.
+    return (
+        Trunc(field, "hour", tzinfo=UTC) if interval == "hour" else Trunc(field, "day", tzinfo=tz)
+    )
+
+
+def _latest_followers(account_ids, before, slot=None):
+    """Each account's last follower count before `before` (per slot, when one is given)."""
+    partition = [F("account_id")] + ([slot] if slot is not None else [])
+    rows = AudienceSample.objects.filter(
+        account_id__in=account_ids, followers__isnull=False, captured_at__lt=before
+    )
+    if slot is not None:
+        rows = rows.annotate(slot=slot)
+    return rows.annotate(
+        rank=Window(RowNumber(), partition_by=partition, order_by=F("captured_at").desc())
+    ).filter(rank=1)
+
+
+def audience_series(account_ids, period: Period, tz: ZoneInfo, interval: str = "auto") -> dict:
+    """Followers at the end of each bucket (summed over the accounts, each one's last count
+    carried forward), net follows per bucket, and the Tweets posted per bucket (Retweets
+    left out: they are not the account's own). Buckets as the impressions chart has them;
+    a bucket that starts after the last poll is missing (None), and so is a follower count
+    until every account has one."""
+    interval = auto_interval(period) if interval == "auto" else interval
+    starts = bucket_starts(period.start, period.end, tz, interval)
+    index = {start: i for i, start in enumerate(starts)}
+    last_poll = as_of(account_ids)
+
+    def measured(start) -> bool:
+        return last_poll is not None and start <= last_poll
+
+    gains = (
+        AudienceHourly.objects.filter(
+            account_id__in=account_ids, bucket__gte=period.start, bucket__lt=period.end
+        )
+        .annotate(slot=_slot("bucket", interval, tz))
+        .values("slot")
+        .annotate(value=Sum("net_follows"))
+        .order_by()
+    )
+    net = [0 if measured(start) else None for start in starts]
+    for row in gains:
+        net[index[row["slot"]]] = row["value"]
+
+    posted = (
+        Tweet.objects.filter(
+            account_id__in=account_ids, created_at__gte=period.start, created_at__lt=period.end
+        )
+        .filter(~Q(kind=Tweet.Kind.RETWEET))
+        .annotate(slot=_slot("created_at", interval, tz))
+        .values("slot")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    posts = [0] * len(starts)
+    for row in posted:
+        posts[index[row["slot"]]] = row["n"]
+
+    latest = {
+        row["account_id"]: row["followers"]
+        for row in _latest_followers(account_ids, period.start).values("account_id", "followers")
+    }
+    closing: dict[int, list[tuple[int, int]]] = {}
+    in_period = _latest_followers(account_ids, period.end, _slot("captured_at", interval, tz))
+    for row in in_period.filter(captured_at__gte=period.start).values(
+        "slot", "account_id", "followers"
+    ):
+        closing.setdefault(index[row["slot"]], []).append((row["account_id"], row["followers"]))
+    followers = []
+    for i, start in enumerate(starts):
+        latest.update(closing.get(i, []))
+        known = measured(start) and len(latest) == len(set(account_ids))
+        followers.append(sum(latest.values()) if known else None)
+
+    ends = [*starts[1:], period.end]
+    partial = (
+        next(
+            (i for i, (s, e) in enumerate(zip(starts, ends, strict=True)) if s <= last_poll < e),
+            None,
+        )
+        if last_poll
+        else None
+    )
+    return {
+        "interval": interval,
+        "timezone": str(tz),
+        "period": {"start": period.start, "end": period.end},
+        "as_of": last_poll,
+        "starts": starts,
+        "labels": [bucket_label(start, tz, interval) for start in starts],
+        "followers": followers,
+        "net_follows": net,
+        "posts": posts,
+        "partial_index": partial,
+    }

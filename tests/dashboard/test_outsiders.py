@@ -35,6 +35,8 @@ ID_IN_QUERY = {
     "dashboard:api_kpis": lambda o: {"account": o.account.pk},
     "dashboard:api_series": lambda o: {"account": o.account.pk},
     "dashboard:api_engagements": lambda o: {"account": o.account.pk},
+    "dashboard:api_audience": lambda o: {"account": o.account.pk},
+    "dashboard:audience_csv": lambda o: {"account": o.account.pk},
     "dashboard:api_top_tweets": lambda o: {"account": o.account.pk},
     "dashboard:compare": lambda o: {"ids": o.tweet.pk},
     "dashboard:api_compare": lambda o: {"ids": o.tweet.pk},

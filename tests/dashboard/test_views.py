@@ -126,7 +126,7 @@ def test_overview_numbers_are_in_the_html_and_missing_is_a_dash(polled, signed_i
     answer = signed_in.get("/dashboard/", {"start": "2026-01-01", "end": "2026-01-07"})
     assert all(k.value is None for k in answer.context["kpis"])
     cards = re.findall(r'class="kpi-value">([^<]*)<', text(answer))
-    assert cards == ["—"] * 7
+    assert cards == ["—"] * 9  # seven about Tweets, net follows, follows per 1,000 impressions
     assert all(v is None for v in answer.context["series"]["series"]["organic"])
 
 
