@@ -18,6 +18,7 @@ own PollRun, so no private group is ever requested for a Tweet older than 30 day
 
 import logging
 import random
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -43,6 +44,11 @@ from .schedule import PRIVATE_WINDOW, Schedule
 logger = logging.getLogger(__name__)
 
 BATCH = 100
+# The sample columns are 32-bit integers: a larger count is a malformed answer, not data.
+COUNT_MAX = 2**31 - 1
+# X ids are 64-bit integers as ASCII decimal strings; media keys "<type>_<id>" (the spec).
+X_ID = re.compile(r"[0-9]{1,19}")
+MEDIA_KEY = re.compile(r"[0-9]{1,3}_[0-9]{1,19}")
 PRIVATE_FIELDS = (
     "created_at",
     "attachments",
@@ -78,12 +84,32 @@ class Fetched:
 
     def add(self, page) -> None:
         for tweet in page.data:
-            if not isinstance(tweet, dict) or not str(tweet.get("id", "")).isdigit():
-                raise BadResponse("a Tweet object without a valid id")
-            self.tweets[tweet["id"]] = tweet
+            self.tweets[tweet_id(tweet)] = tweet
         for media in page.media:
-            if isinstance(media, dict) and "media_key" in media:
-                self.media[media["media_key"]] = media
+            if "media_key" in media:
+                self.media[_media_key(media["media_key"])] = media
+
+
+def tweet_id(tweet: dict) -> str:
+    """A Tweet object's id, checked: an ASCII decimal string within 64 bits."""
+    value = tweet.get("id")
+    if not isinstance(value, str) or not X_ID.fullmatch(value) or int(value) >= 2**63:
+        raise BadResponse(f"a Tweet object without a valid id: {value!r}"[:200])
+    return value
+
+
+def _media_key(value) -> str:
+    if not isinstance(value, str) or not MEDIA_KEY.fullmatch(value):
+        raise BadResponse(f"not a media key: {value!r}"[:200])
+    return value
+
+
+def media_keys_of(tweet: dict) -> list[str]:
+    """The media keys a Tweet object lists in `attachments` ([] when none), checked."""
+    keys = _group(tweet, "attachments").get("media_keys") or []
+    if not isinstance(keys, list):
+        raise BadResponse(f"Tweet {tweet.get('id')} has media_keys that are not a list")
+    return [_media_key(key) for key in keys]
 
 
 def _chunks(items: list, size: int = BATCH):
@@ -133,7 +159,7 @@ def lookup_promoted(client: XClient, ids: list[str], fetched: Fetched) -> None:
         fetched.promoted_checked.update(batch)
         for tweet in page.data:
             if isinstance(tweet.get("promoted_metrics"), dict):
-                fetched.promoted[tweet["id"]] = tweet["promoted_metrics"]
+                fetched.promoted[tweet_id(tweet)] = tweet["promoted_metrics"]
 
 
 def promoted_candidates(account, existing: dict[int, Tweet], due: list[str], fetched) -> list:
@@ -163,8 +189,8 @@ def _count(group: dict, name: str) -> int | None:
     value = group.get(name)
     if value is None:
         return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise BadResponse(f"{name} is not a count: {value!r}")
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= COUNT_MAX:
+        raise BadResponse(f"{name} is not a count: {value!r}"[:200])
     return value
 
 
@@ -210,9 +236,10 @@ def video_sample_values(media: dict, metrics=VIDEO_METRICS) -> dict | None:
 
 
 def _kind(tweet: dict) -> str:
-    kinds = {
-        ref.get("type") for ref in tweet.get("referenced_tweets") or [] if isinstance(ref, dict)
-    }
+    references = tweet.get("referenced_tweets") or []
+    if not isinstance(references, list):
+        raise BadResponse(f"Tweet {tweet.get('id')} has referenced_tweets that are not a list")
+    kinds = {ref.get("type") for ref in references if isinstance(ref, dict)}
     if "retweeted" in kinds:
         return Tweet.Kind.RETWEET
     if "replied_to" in kinds:
@@ -224,9 +251,12 @@ def _kind(tweet: dict) -> str:
 
 def _created_at(tweet: dict) -> datetime:
     try:
-        return datetime.fromisoformat(tweet["created_at"].replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(tweet["created_at"].replace("Z", "+00:00"))
     except (KeyError, AttributeError, ValueError) as exc:
         raise BadResponse(f"Tweet {tweet.get('id')} has no valid created_at") from exc
+    if moment.tzinfo is None:  # X always says UTC ("Z"); a bare time is no instant
+        raise BadResponse(f"Tweet {tweet.get('id')} has a created_at without a timezone")
+    return moment
 
 
 # --- writing ---------------------------------------------------------------------------
@@ -334,7 +364,8 @@ def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[
             tweet = Tweet(
                 id=int(tid),
                 account=account,
-                text=str(data.get("text", ""))[:10_000],
+                # Postgres text cannot hold NUL; X never sends one in a Tweet's text.
+                text=str(data.get("text", "")).replace("\x00", "")[:10_000],
                 created_at=_created_at(data),
                 kind=_kind(data),
                 first_seen_at=instant,
@@ -351,7 +382,7 @@ def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[
             media_key=key,
             account=account,
             type=str(m.get("type", ""))[:20],
-            duration_ms=m.get("duration_ms") if isinstance(m.get("duration_ms"), int) else None,
+            duration_ms=_count(m, "duration_ms"),
         )
         for key, m in fetched.media.items()
         if key not in known_media
@@ -361,7 +392,7 @@ def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[
     links = [
         Tweet.media.through(tweet_id=int(tid), media_id=key)
         for tid, data in fetched.tweets.items()
-        for key in (_group(data, "attachments").get("media_keys") or [])
+        for key in media_keys_of(data)
         if key in known_media
     ]
     Tweet.media.through.objects.bulk_create(links, ignore_conflicts=True)
@@ -404,7 +435,7 @@ def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[
     previous_video = _previous_samples(VideoSample, "media_id", media_objects)
     first_posted = {}
     for tweet in touched:
-        for key in _group(fetched.tweets[str(tweet.id)], "attachments").get("media_keys") or []:
+        for key in media_keys_of(fetched.tweets[str(tweet.id)]):
             first_posted[key] = min(first_posted.get(key, tweet.created_at), tweet.created_at)
     for key, data in fetched.media.items():
         values = video_sample_values(data)
