@@ -254,7 +254,13 @@ LOGGING = {
 # --- Shared cache: rate-limit budgets live here so every worker respects them together ---
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # redis-py waits forever by default: a Redis that does not answer must not hang
+            # a page or a poll (the health page then says it cannot be reached).
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
     }
 else:
     CACHES = {
