@@ -54,6 +54,8 @@ READ_ONLY = {
     "dashboard:api_series": NONE,
     "dashboard:api_engagements": NONE,
     "dashboard:api_top_tweets": NONE,
+    "dashboard:api_audience": NONE,
+    "dashboard:audience_csv": NONE,
     "dashboard:tweet": TWEET,
     "dashboard:tweet_samples_csv": TWEET,
     "dashboard:api_tweet_series": TWEET,
