@@ -39,7 +39,10 @@ class MetricsdashAdminSite(admin.AdminSite):
     def _signs_of_life(self, accounts) -> dict:
         """What the cache and the broker hold; when one cannot be reached, the page says
         what is down and why instead (the moment an operator most needs it)."""
-        found = {"outages": [], **dict.fromkeys(("workers", "beat_ticks", "budgets", "queue_length"))}
+        found = {
+            "outages": [],
+            **dict.fromkeys(("workers", "beat_ticks", "budgets", "queue_length")),
+        }
         redis_url, broker_url = settings.REDIS_URL, settings.CELERY_BROKER_URL
         try:
             found["workers"] = monitoring.workers()
