@@ -1,16 +1,16 @@
 """What a report says: one person's accounts over one period, from tweets.rollups.
 
-Every number comes from the dashboard's own queries (KPIs from the hourly rollups, the
-impressions chart from account_series, top Tweets from top_tweets), so the email and the
-dashboard never disagree. The change is against the calendar period before (the day, the
-Monday-to-Sunday week or the month before).
+Every number comes from the dashboard's own queries (KPIs from the hourly rollups, net
+follows from tweets.audience, the impressions chart from account_series, top Tweets from
+top_tweets), so the email and the dashboard never disagree. The change is against the
+calendar period before (the day, the Monday-to-Sunday week or the month before).
 """
 
 import io
 from dataclasses import dataclass, field
 
 from accounts.models import XAccount
-from tweets import rollups
+from tweets import audience, rollups
 from tweets.exports import csv_row, csv_writer
 from tweets.metrics import LABELS, SPLIT_CONTEXTS, TWEET_METRICS, VIDEO_METRICS
 
@@ -147,7 +147,11 @@ def build_report(accounts: list[XAccount], period: ReportPeriod) -> Report:
     ids = [a.pk for a in accounts]
     current = period.period
     previous = period.previous.period
-    kpis = rollups.kpis_from_totals(rollups.totals(ids, current), rollups.totals(ids, previous))
+    totals, totals_before = rollups.totals(ids, current), rollups.totals(ids, previous)
+    kpis = [
+        *rollups.kpis_from_totals(totals, totals_before),
+        *audience.audience_kpis(ids, current, totals, totals_before),
+    ]
     return Report(
         period=period,
         accounts=accounts,

@@ -105,6 +105,25 @@ def top_tweets_sql(account_id, start, end):
     return sorted(rows, key=lambda row: (-row[1], row[0]))[:5]
 
 
+def net_follows_sql(account_id, start, end) -> int:
+    """Followers gained less lost in [start, end): each count's change over the account's
+    previous count, at the hour it was read."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT COALESCE(SUM(delta), 0) FROM (
+                SELECT followers - LAG(followers) OVER (ORDER BY captured_at) AS delta,
+                       captured_at
+                FROM tweets_audiencesample WHERE account_id = %s AND followers IS NOT NULL
+            ) d
+            WHERE delta IS NOT NULL
+              AND date_trunc('hour', captured_at) >= %s AND date_trunc('hour', captured_at) < %s
+            """,
+            [account_id, start, end],
+        )
+        return int(cursor.fetchone()[0])
+
+
 def number(text: str) -> int:
     return int(text.replace(",", ""))
 
@@ -214,6 +233,20 @@ def test_weekly_report_arrives_over_smtp_with_the_databases_numbers(
     assert kpi_line(text, "Link clicks")[0] == link_clicks
     assert kpi_line(text, "Profile clicks")[0] == profile_clicks
     assert kpi_line(text, "Video views")[0] == video_views
+    # Net follows: each follower count's change over the previous one, in the week.
+    follows = net_follows_sql(account.pk, *WEEK)
+    world = clock.control.world
+    reads = [datetime(2026, 11, 3, 12, tzinfo=UTC), datetime(2026, 11, 3, 17, tzinfo=UTC)]
+    assert follows == world.followers(account.x_user_id, reads[1]) - world.followers(
+        account.x_user_id, reads[0]
+    )
+    print(f"net follows {follows:,}")
+    assert follows != 0
+    net = re.search(r"^- Net follows: (\N{MINUS SIGN}|-)?([\d,]+)$", text, re.M)
+    assert net and (-1 if net.group(1) else 1) * number(net.group(2)) == follows
+    per_thousand = re.search(r"^- Follows per 1,000 impressions: (-?[\d.,]+)$", text, re.M)
+    assert per_thousand.group(1) == f"{follows * 1000 / impressions:,.1f}"
+    assert re.search(rf"Net follows</td>\s*<td[^>]*>{follows:,}</td>", html)
     rate = re.search(r"^- Engagement rate: ([\d.]+) %", text, re.M).group(1)
     assert rate == f"{engagements / impressions * 100:.1f}"
     assert f"{impressions:,} impressions" in subject
