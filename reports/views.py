@@ -104,11 +104,15 @@ def preview(request, frequency: str):
         messages.error(request, "Link an X account first: a report needs numbers to show.")
     elif previews.ask(subscription) is None:
         allowance = previews.allowance(request.user)
-        messages.error(
-            request,
-            f"You have asked for {allowance.limit} previews in the last hour, the most there "
-            f"can be; the next one is possible at {_local_time(request.user, allowance.next_at)}.",
-        )
+        if allowance.next_at is None:  # REPORT_PREVIEWS_PER_HOUR = 0
+            messages.error(request, "Previews are turned off on this installation.")
+        else:
+            messages.error(
+                request,
+                f"You have asked for {allowance.limit} previews in the last hour, the most "
+                f"there can be; the next one is possible at "
+                f"{_local_time(request.user, allowance.next_at)}.",
+            )
     else:
         messages.success(
             request, f"A preview of your {what} report is on its way to {request.user.email}."

@@ -130,3 +130,14 @@ def test_a_preview_is_sent_while_a_request_holds_the_persons_row(alice, smtp):
         release.set()
         request.join()
     assert len(smtp.messages) == 1
+
+
+@pytest.mark.django_db
+def test_no_previews_at_all_when_the_allowance_is_zero(client, alice, settings):
+    settings.REPORT_PREVIEWS_PER_HOUR = 0
+    make_account(alice)
+    client.force_login(alice)
+    client.get("/reports/")
+    page = client.post("/reports/preview/daily/", follow=True).content.decode()
+    assert "Previews are turned off on this installation." in page
+    assert not ReportPreview.objects.exists()
