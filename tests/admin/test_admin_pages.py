@@ -123,6 +123,25 @@ def test_x_api_usage_against_the_monthly_cap_warns_at_80_percent(client, staff, 
     assert "2.00 USD" in page and "8.00 USD" in page
     assert "Warning: 800 Tweets read this month, 80.0 % of the monthly cap" in page
 
+    # Users read for their followers: one billed read per account and UTC day, however often.
+    PollRun.objects.filter(started_at__gte=datetime(2026, 11, 2, tzinfo=UTC)).update(
+        audience_read=True
+    )
+    other = XAccount.objects.create(owner=alice, x_user_id="2", username="b", auth_kind="oauth1")
+    PollRun.objects.create(
+        account=other, started_at=datetime(2026, 11, 19, 23, 59, tzinfo=UTC), audience_read=True
+    )
+    PollRun.objects.create(account=other, started_at=datetime(2026, 11, 20, 2, tzinfo=UTC))
+    settings.X_PRICE_PER_USER_READ = 0.5
+    with time_machine.travel(now, tick=False):
+        page = client.get("/admin/health/").content.decode()
+        usage = x_usage()
+    # a: 2 and 20 November; b: 19 November only (its run on the 20th read no followers).
+    assert (usage.users_today, usage.users_month) == (1, 3)
+    assert '<td id="usage-users-today">1</td>' in page
+    assert '<td id="usage-users-month">3</td>' in page
+    assert "0.50 USD" in page and "1.50 USD" in page
+
     settings.X_MONTHLY_TWEET_CAP = 1001  # just under 80 %: no warning
     with time_machine.travel(now, tick=False):
         assert "Warning:" not in client.get("/admin/health/").content.decode()
