@@ -336,6 +336,8 @@ HEALTH_WORKER_STOPPED_AFTER = env.int("HEALTH_WORKER_STOPPED_AFTER", default=90)
 # plan: 1,000,000 Tweets a month for 5,000 USD). A warning shows at 80 % of the cap.
 X_MONTHLY_TWEET_CAP = env.int("X_MONTHLY_TWEET_CAP", default=1_000_000)
 X_PRICE_PER_TWEET_READ = env.float("X_PRICE_PER_TWEET_READ", default=0.005)
+# A User read (users/me, for the followers) is billed at twice a Post read, once per UTC day.
+X_PRICE_PER_USER_READ = env.float("X_PRICE_PER_USER_READ", default=0.010)
 X_PRICE_CURRENCY = env.str("X_PRICE_CURRENCY", default="USD")
 
 CELERY_BEAT_SCHEDULE["send-reports"] = {
