@@ -154,7 +154,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="metricsdash <metrics
 
 # Production hardening; `manage.py check --deploy` is clean when DEBUG is off.
 if not DEBUG:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # No SECURE_PROXY_SSL_HEADER: gunicorn passes X-Forwarded-Proto on from any peer, and
+    # sets the scheme from it only for --forwarded-allow-ips (the proxy); Django reads that.
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
