@@ -189,9 +189,8 @@ class InvitationAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return
-        obj.invited_by = request.user
-        obj.save()
-        invitations.queue(obj)
+        obj.pk = invitations.invite(obj.email, invited_by=request.user).pk
+        obj.refresh_from_db()  # the admin logs and links the invitation invite() saved
 
     @admin.action(description="Send the invitation again (a fresh link)")
     def send_again(self, request, queryset):

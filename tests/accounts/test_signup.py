@@ -186,3 +186,24 @@ def test_a_bad_signup_setting_fails_loudly_at_startup(tmp_path):
     )
     assert result.returncode != 0
     assert "SIGNUP must be one of open, invite, closed, not 'opne'." in result.stderr
+
+
+def test_the_admin_hands_the_mail_to_the_worker(
+    client, invite_only, staff, smtp, django_capture_on_commit_callbacks
+):
+    client.force_login(staff)
+    with django_capture_on_commit_callbacks() as queued:
+        client.post("/admin/accounts/invitation/add/", {"email": "dora@example.com"})
+    assert len(queued) == 1  # send_invitation(id), handed to the broker after the commit
+    assert smtp.messages == []  # nothing was sent inside the request
+
+    invitation = Invitation.objects.get()
+    tasks.send_invitation(invitation.pk)
+    client.post(
+        "/admin/accounts/invitation/",
+        {"action": "send_again", "_selected_action": [invitation.pk]},
+    )
+    assert tasks.send_invitation(invitation.pk) is True  # a fresh link, mailed again
+    assert [m["To"] for m in smtp.messages] == ["dora@example.com"] * 2
+    client.logout()
+    assert client.get(link_in(smtp.messages[1])).status_code == 200
