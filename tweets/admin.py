@@ -13,7 +13,16 @@ from django.db.models import Case, IntegerField, Value, When
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
-from .models import HourlyRollup, Media, PollRun, Tweet, TweetSample, VideoSample
+from .models import (
+    AudienceHourly,
+    AudienceSample,
+    HourlyRollup,
+    Media,
+    PollRun,
+    Tweet,
+    TweetSample,
+    VideoSample,
+)
 
 # Below this many rows an exact COUNT(*) is cheap enough.
 ESTIMATE_ABOVE = 100_000
@@ -180,6 +189,26 @@ class RollupAdmin(RecordAdmin):
 
 
 admin.site.register(HourlyRollup, RollupAdmin)
+
+
+@admin.register(AudienceSample)
+class AudienceSampleAdmin(RecordAdmin):
+    list_display = ("account", "captured_at", *AudienceSample.COLUMNS)
+    search_fields = ("account__username",)
+    date_hierarchy = "captured_at"
+    list_select_related = ("account",)
+    raw_id_fields = ("account",)
+    ordering = ("-captured_at",)
+
+
+@admin.register(AudienceHourly)
+class AudienceHourlyAdmin(RecordAdmin):
+    list_display = ("account", "bucket", "net_follows")
+    search_fields = ("account__username",)
+    date_hierarchy = "bucket"
+    list_select_related = ("account",)
+    raw_id_fields = ("account",)
+    ordering = ("-bucket",)
 
 
 # 0 for failed and unauthorised runs, 1 for rate-limited ones, 2 for the rest.

@@ -49,6 +49,8 @@ def test_every_admin_page_renders_and_holds_no_token(client, staff, installation
         "TweetSample",
         "VideoSample",
         "HourlyRollup",
+        "AudienceSample",
+        "AudienceHourly",
         "PollRun",
         "ReportSubscription",
         "ReportDelivery",
