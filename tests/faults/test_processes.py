@@ -10,8 +10,12 @@ The X API faults (429 storms, 5xx, slow answers, malformed bodies, revoked token
 tested without extra processes in tests/tweets/test_polling.py and tests/xapi/.
 """
 
+import contextlib
 import itertools
+import os
+import signal
 import time
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -87,6 +91,48 @@ def test_a_worker_killed_mid_poll_loses_nothing_and_its_run_ends_worker_lost(
         f"\nFAULT worker SIGKILLed mid-poll: run closed 'worker lost' {closed_after:.1f} s"
         f" after the kill (claim lease 8 s), next poll ok {recovered_after:.1f} s after;"
         f" {tweets} Tweets, {TweetSample.objects.count()} samples, lost 0, duplicates 0"
+    )
+
+
+def pool_children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (read from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
+
+def test_a_poll_redelivered_after_its_worker_process_died_does_not_call_x_again(
+    x_api, link, celery_processes
+):
+    account = link("sandbox_demo")
+    x_api.fault(kind="slow", seconds=20, endpoint="users_tweets", times=1)
+    celery_processes(name="beat", worker=False, env=FAST)
+    # Without an embedded beat, the worker's one child is the pool process running the poll.
+    worker = celery_processes(name="worker", beat=False, x_api=x_api, env=FAST)
+    wait_for(lambda: x_api.requests_made("users_tweets") == 1, what="the poll to reach X")
+    (child,) = pool_children(worker.pid)
+
+    os.kill(child, signal.SIGKILL)  # the worker requeues the message (reject_on_worker_lost)
+    killed_at = time.monotonic()
+    wait_for(
+        lambda: "its claim is no longer this task's" in worker.output(),
+        timeout=20,
+        what="the redelivered message to be run",
+    )
+    redelivered_after = time.monotonic() - killed_at
+    assert x_api.requests_made("users_tweets") == 1  # the copy never called X
+    wait_for(lambda: ok_polls(account).exists(), timeout=30, what="a later poll")
+    recovered_after = time.monotonic() - killed_at
+    assert PollRun.objects.get(kind="poll", outcome="failed").error == "worker lost"
+    assert duplicated_samples() == 0
+    assert tweets_without_samples() == 0
+    print(
+        f"\nFAULT pool process SIGKILLed mid-poll: message redelivered {redelivered_after:.1f} s"
+        f" after the kill, did not call X; run closed 'worker lost', next poll ok"
+        f" {recovered_after:.1f} s after the kill; lost 0, duplicates 0"
     )
 
 
