@@ -79,7 +79,7 @@ def test_a_worker_killed_mid_poll_loses_nothing_and_its_run_ends_worker_lost(
 
     killed.refresh_from_db()
     assert (killed.outcome, killed.error) == ("failed", "worker lost")
-    (later,) = ok_polls(account)[:1]
+    later = ok_polls(account).earliest("started_at")
     assert later.started_at > killed.started_at
     instant = killed.started_at.replace(microsecond=0)
     assert TweetSample.objects.filter(captured_at=instant).count() == 0  # nothing partial
@@ -142,11 +142,7 @@ def test_polling_resumes_within_30_s_after_redis_restarts(
     server = redis_server()
     accounts = [link("sandbox_demo"), link("sandbox_newcomer", kind="oauth1")]
     celery_processes(broker_url=server.url(), x_api=x_api, env=FAST)
-    wait_for(
-        lambda: all(ok_polls(a).count() >= 2 for a in accounts),
-        timeout=60,
-        what="two polls of each account",
-    )
+    wait_for(lambda: all(ok_polls(a).exists() for a in accounts), timeout=60, what="polls")
 
     server.stop()
     stopped_at = time.monotonic()
@@ -233,7 +229,7 @@ def test_polls_that_failed_while_postgres_was_down_are_retried(
             return conn.execute(query).fetchone()[0]
 
     ok = "SELECT count(*) FROM tweets_pollrun WHERE kind = 'poll' AND outcome = 'ok'"
-    wait_for(lambda: there(ok) >= 2, timeout=60, what="two polls")
+    wait_for(lambda: there(ok) >= 1, timeout=60, what="a first poll")
     # The next poll is at X (3 s there) when the database stops: it cannot store.
     x_api.fault(kind="slow", seconds=3, endpoint="users_tweets", times=1)
     asked = x_api.requests_made("users_tweets")
