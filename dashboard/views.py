@@ -217,6 +217,7 @@ def overview(request):
             engagements=engagements,
             top=rollups.top_tweets(ids, period, sort, descending, data["limit"]),
             top_count=rollups.tweets_posted(ids, period),
+            reposts=rollups.reposts(ids, period),
             all_rows_query=_query(request, limit=1000),
             sort_links=links,
             top_columns=[

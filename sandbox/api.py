@@ -236,10 +236,12 @@ def iso(moment: datetime) -> str:
 
 
 def may_read_private(caller, tweet, now: datetime) -> bool:
-    """Private groups: owned Tweets from the last 30 days, user context only (FACTS.md)."""
+    """Private groups: owned Tweets from the last 30 days, user context only, never a
+    Retweet (FACTS.md)."""
     return (
         caller.kind == "user"
         and tweet.author_id == caller.user_id
+        and tweet.kind != "retweet"
         and now - tweet.created_at <= PRIVATE_WINDOW
     )
 

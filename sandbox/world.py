@@ -90,7 +90,6 @@ _PUBLIC_FIELDS = (
     "bookmark_count",
     "impression_count",
 )
-_NON_PUBLIC_FIELDS = ("impression_count", "url_link_clicks", "user_profile_clicks")
 _ORGANIC_FIELDS = (
     "impression_count",
     "like_count",
@@ -755,7 +754,8 @@ class World:
 
         Values are evaluated at ``now`` truncated to whole seconds and are zero before the
         Tweet is posted. ``promoted_metrics`` is present only for promoted Tweets. A retweet
-        mirrors the original's public metrics and has zero private metrics of its own.
+        carries the original's retweet_count, zeros for its other public counts and no
+        private group (FACTS.md, "Retweets made by the account").
         """
         if tweet.kind == "retweet":
             return self._retweet_metrics(tweet, now)
@@ -1154,12 +1154,9 @@ class World:
 
     def _retweet_metrics(self, retweet: SimTweet, now: datetime) -> dict[str, dict[str, int]]:
         original = self.tweet(retweet.referenced_tweets[0][1], now)
-        if original:
-            public = self.tweet_metrics(original, now)["public_metrics"]
-        else:  # asked about before the retweet (and so perhaps its original) was posted
-            public = dict.fromkeys(_PUBLIC_FIELDS, 0)
-        return {
-            "public_metrics": public,
-            "non_public_metrics": dict.fromkeys(_NON_PUBLIC_FIELDS, 0),
-            "organic_metrics": dict.fromkeys(_ORGANIC_FIELDS, 0),
-        }
+        public = dict.fromkeys(_PUBLIC_FIELDS, 0)
+        if original:  # else asked about before the retweet (and perhaps its original) existed
+            public["retweet_count"] = self.tweet_metrics(original, now)["public_metrics"][
+                "retweet_count"
+            ]
+        return {"public_metrics": public}

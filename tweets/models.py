@@ -5,6 +5,7 @@ The metric columns of samples and rollups come from the registry in tweets/metri
 Missing is not zero: a metric X did not return is NULL and shows as "—".
 """
 
+import re
 from datetime import datetime, timedelta
 
 from django.db import models
@@ -13,6 +14,9 @@ from django.utils import timezone
 from accounts.models import XAccount
 
 from .metrics import ROLLUP_COLUMNS, TWEET_SAMPLE_COLUMNS, VIDEO_SAMPLE_COLUMNS
+
+# X writes a Retweet's text as "RT @handle: " and the original's text.
+RETWEET_TEXT_RE = re.compile(r"RT @(\w{1,15}):")
 
 
 class Media(models.Model):
@@ -60,6 +64,12 @@ class Tweet(models.Model):
 
     def __str__(self):
         return str(self.id)
+
+    @property
+    def original_author(self) -> str:
+        """The handle a Retweet reposts, from X's "RT @handle: " text; "" otherwise."""
+        match = RETWEET_TEXT_RE.match(self.text) if self.kind == self.Kind.RETWEET else None
+        return match[1] if match else ""
 
 
 def metric():

@@ -14,6 +14,10 @@ Requests per poll: 1 + ceil(due / 100), plus the promoted batch where it can pay
 at most one users/me read.
 Public-only polling of Tweets 30 to 90 days old happens in a separate daily sweep with its
 own PollRun, so no private group is ever requested for a Tweet older than 30 days.
+
+Retweets made by the account describe the original, not the account's reach (FACTS.md):
+discovery excludes them (X refuses them private groups), the daily sweep finds them in one
+public timeline read, samples them once, and they never add to the rollups.
 """
 
 import logging
@@ -58,6 +62,7 @@ PRIVATE_FIELDS = (
     "organic_metrics",
 )
 PUBLIC_FIELDS = ("created_at", "attachments", "referenced_tweets", "public_metrics")
+RETWEET_FIELDS = ("created_at", "referenced_tweets", "public_metrics")
 MEDIA_EXPANSION = ("attachments.media_keys",)
 PRIVATE_MEDIA_FIELDS = (
     "type",
@@ -132,6 +137,7 @@ def discover(client: XClient, account: XAccount, fetched: Fetched, now: datetime
         "expansions": MEDIA_EXPANSION,
         "media_fields": PRIVATE_MEDIA_FIELDS,
         "max_results": BATCH,
+        "exclude": ("retweets",),
     }
     if account.newest_tweet_id:
         params["since_id"] = str(account.newest_tweet_id)
@@ -139,6 +145,29 @@ def discover(client: XClient, account: XAccount, fetched: Fetched, now: datetime
         params["start_time"] = now - PRIVATE_WINDOW + timedelta(minutes=1)
     for page in client.iter_user_tweets(account.x_user_id, **params):
         fetched.add(page)
+
+
+def discover_retweets(
+    client: XClient, account: XAccount, fetched: Fetched, known, now: datetime
+) -> None:
+    """Retweets posted since the last sweep, from the public timeline (no private group is
+    asked for them); Tweets of other kinds on those pages are left to the private polls."""
+    since = account.last_public_sweep_at or now - PRIVATE_WINDOW
+    params = {
+        "tweet_fields": RETWEET_FIELDS,
+        "max_results": BATCH,
+        # One minute of overlap: the timeline's times are whole seconds.
+        "start_time": min(since, now) - timedelta(minutes=1),
+    }
+    for page in client.iter_user_tweets(account.x_user_id, **params):
+        for tweet in page.data:
+            if (
+                isinstance(tweet, dict)
+                and _kind(tweet) == Tweet.Kind.RETWEET
+                and str(tweet.get("id", "")).isdigit()
+                and int(tweet["id"]) not in known
+            ):
+                fetched.tweets[tweet["id"]] = tweet
 
 
 def lookup(client: XClient, ids: list[str], fetched: Fetched, *, private: bool) -> None:
@@ -419,6 +448,8 @@ def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[
             continue
         samples.append(TweetSample(tweet=tweet, captured_at=instant, **values))
         tweet.last_sampled_at = instant
+        if tweet.kind == Tweet.Kind.RETWEET:
+            continue  # its counts are the original's, never the account's reach
         # A first sample's gains belong to the hour the Tweet was posted in.
         moment = instant if old is not None else tweet.created_at
         for context, pairs in TWEET_ROLLUP_COLUMNS.items():
@@ -477,7 +508,7 @@ def _account_tweets(account: XAccount, now: datetime, schedule: Schedule) -> dic
     return {
         t.id: t
         for t in Tweet.objects.filter(account=account, created_at__gte=horizon).only(
-            "id", "created_at", "promoted", "last_polled_at", "final_private_at"
+            "id", "kind", "created_at", "promoted", "last_polled_at", "final_private_at"
         )
     }
 
@@ -525,6 +556,8 @@ def _run(account: XAccount, schedule: Schedule, now: datetime, *, sweep: bool) -
     try:
         client = client_for(account)
         existing = _account_tweets(account, now, schedule)
+        retweets = {tid for tid, t in existing.items() if t.kind == Tweet.Kind.RETWEET}
+        existing = {tid: t for tid, t in existing.items() if tid not in retweets}
         fetched = Fetched()
         final: set[str] = set()
         if sweep:
@@ -538,6 +571,7 @@ def _run(account: XAccount, schedule: Schedule, now: datetime, *, sweep: bool) -
                 if not t.promoted and now - t.created_at < PRIVATE_WINDOW
             ]
             lookup_promoted(client, unknown, fetched)
+            discover_retweets(client, account, fetched, existing.keys() | retweets, now)
         else:
             discover(client, account, fetched, now)
             due = [

@@ -215,17 +215,37 @@ def engagements_from_totals(current: dict | None, previous: dict | None) -> list
 
 
 def tweets_posted(account_ids, period: Period) -> int:
-    """How many Tweets these accounts posted in the period."""
-    return Tweet.objects.filter(
-        account_id__in=account_ids, created_at__gte=period.start, created_at__lt=period.end
-    ).count()
+    """How many Tweets of their own these accounts posted in the period (Retweets aside)."""
+    return (
+        Tweet.objects.filter(
+            account_id__in=account_ids, created_at__gte=period.start, created_at__lt=period.end
+        )
+        .exclude(kind=Tweet.Kind.RETWEET)
+        .count()
+    )
+
+
+def reposts(account_ids, period: Period) -> list[Tweet]:
+    """The Retweets these accounts made in the period, newest first: shown as reposts,
+    never counted, since their counts belong to the original (FACTS.md)."""
+    return list(
+        Tweet.objects.filter(
+            account_id__in=account_ids,
+            kind=Tweet.Kind.RETWEET,
+            created_at__gte=period.start,
+            created_at__lt=period.end,
+        )
+        .select_related("account")
+        .order_by("-created_at", "-id")
+    )
 
 
 def top_tweets(
     account_ids, period: Period, sort: str = "impressions", descending: bool = True, limit=None
 ) -> list[dict]:
     """Tweets posted in the period with their totals as of their latest sample, sorted in the
-    database (NULLs last: a metric X did not give is never ranked as zero)."""
+    database (NULLs last: a metric X did not give is never ranked as zero). Retweets are
+    left out: their counts are the original's."""
     metrics = [m.name for m in TWEET_METRICS]
     engagements = reduce(operator.add, (F(name) for name in ENGAGEMENT_PARTS))
     key = F("tweet__created_at") if sort == "created_at" else F(sort)
@@ -237,6 +257,7 @@ def top_tweets(
             tweet__created_at__lt=period.end,
             captured_at=F("tweet__last_sampled_at"),
         )
+        .exclude(tweet__kind=Tweet.Kind.RETWEET)
         .annotate(
             engagements=ExpressionWrapper(engagements, output_field=BigIntegerField()),
             engagement_rate=Cast(F("engagements"), FloatField()) / NullIf(F("impressions"), 0),

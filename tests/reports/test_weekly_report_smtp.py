@@ -53,7 +53,7 @@ def tweet_gains(account_id, column, start, end, *, by_berlin_day=False):
                        CASE WHEN LAG(s.captured_at) OVER w IS NULL THEN t.created_at
                             ELSE s.captured_at END AS moment
                 FROM tweets_tweetsample s JOIN tweets_tweet t ON t.id = s.tweet_id
-                WHERE t.account_id = %s AND s.{column} IS NOT NULL
+                WHERE t.account_id = %s AND s.{column} IS NOT NULL AND t.kind <> 'retweet'
                 WINDOW w AS (PARTITION BY s.tweet_id ORDER BY s.captured_at)
             ) d
             WHERE date_trunc('hour', moment) >= %s AND date_trunc('hour', moment) < %s {group}
@@ -97,6 +97,7 @@ def top_tweets_sql(account_id, start, end):
             SELECT DISTINCT ON (t.id) t.id, s.impressions
             FROM tweets_tweet t JOIN tweets_tweetsample s ON s.tweet_id = t.id
             WHERE t.account_id = %s AND t.created_at >= %s AND t.created_at < %s
+              AND t.kind <> 'retweet'
             ORDER BY t.id, s.captured_at DESC
             """,
             [account_id, start, end],

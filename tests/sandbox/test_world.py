@@ -89,6 +89,13 @@ def fingerprint_digest() -> str:
 
 def _assert_tweet_metrics_consistent(tweet: SimTweet, metrics: dict) -> None:
     """Field sets, totals == organic + promoted, and int32 bounds for one Tweet."""
+    if tweet.kind == "retweet":  # public counts only (FACTS.md)
+        assert set(metrics) == {"public_metrics"}
+        assert set(metrics["public_metrics"]) == PUBLIC_FIELDS
+        assert all(
+            type(v) is int and 0 <= v <= INT32_CAP for v in metrics["public_metrics"].values()
+        )
+        return
     groups = {"public_metrics", "non_public_metrics", "organic_metrics"}
     assert set(metrics) == (groups | {"promoted_metrics"} if tweet.promoted else groups)
     assert set(metrics["public_metrics"]) == PUBLIC_FIELDS
@@ -97,8 +104,7 @@ def _assert_tweet_metrics_consistent(tweet: SimTweet, metrics: dict) -> None:
     organic = metrics["organic_metrics"]
     paid = metrics.get("promoted_metrics", {})
     assert not paid or set(paid) == ORGANIC_FIELDS
-    checked = ("non_public_metrics",) if tweet.kind == "retweet" else groups - {"organic_metrics"}
-    for group in checked:
+    for group in groups - {"organic_metrics"}:
         for field, value in metrics[group].items():
             if field in organic:
                 assert value == organic[field] + paid.get(field, 0), (tweet.id, group, field)
@@ -363,17 +369,21 @@ def test_promoted_campaigns(world):
         assert much_later["promoted_metrics"] == ended["promoted_metrics"]
 
 
-def test_retweets_mirror_the_original(world):
+def test_retweets_carry_only_the_originals_retweet_count(world):
+    # FACTS.md, "Retweets made by the account": the original's retweet_count, zeros for the
+    # other public counts, and no private group of their own.
     retweets = [t for t in _timeline(world, "sandbox_big") if t.kind == "retweet"][:50]
     assert retweets
-    zeros = {"non_public_metrics": dict.fromkeys(NON_PUBLIC_FIELDS, 0)}
-    zeros["organic_metrics"] = dict.fromkeys(ORGANIC_FIELDS, 0)
     for retweet in retweets:
         original = world.tweet(retweet.referenced_tweets[0][1], NOW)
         for now in (retweet.created_at + timedelta(hours=1), NOW):
             metrics = world.tweet_metrics(retweet, now)
-            assert metrics["public_metrics"] == world.tweet_metrics(original, now)["public_metrics"]
-            assert {k: v for k, v in metrics.items() if k != "public_metrics"} == zeros
+            expected = dict.fromkeys(PUBLIC_FIELDS, 0)
+            expected["retweet_count"] = world.tweet_metrics(original, now)["public_metrics"][
+                "retweet_count"
+            ]
+            assert metrics == {"public_metrics": expected}
+    assert any(world.tweet_metrics(t, NOW)["public_metrics"]["retweet_count"] for t in retweets)
 
 
 def test_reposted_videos_sum_their_carrying_tweets(world):

@@ -74,7 +74,7 @@ WITH tweet_gains AS (
                 ELSE s.captured_at END AS moment,
            {_deltas("s", TWEET_COLUMNS, "s.tweet_id")}
     FROM tweets_tweetsample s JOIN tweets_tweet t ON t.id = s.tweet_id
-    WHERE t.account_id = %(account)s
+    WHERE t.account_id = %(account)s AND t.kind <> 'retweet'
     WINDOW w AS (PARTITION BY s.tweet_id ORDER BY s.captured_at)
 ), first_posted AS (
     SELECT tm.media_id, MIN(t.created_at) AS at
