@@ -146,6 +146,14 @@ class TopQuery(PeriodQuery):
     defaults = {**PeriodQuery.defaults, "sort": "impressions", "order": "desc", "limit": "25"}
 
 
+class TimingQuery(PeriodQuery):
+    """The best time to post: a window of history (90 days unless asked), replies or not."""
+
+    replies = forms.ChoiceField(choices=(("0", "Leave replies out"), ("1", "Count replies")))
+
+    defaults = {**PeriodQuery.defaults, "period": "90", "replies": "0"}
+
+
 class TweetQuery(QueryForm):
     """A Tweet page: which metric the gains chart shows, which page of samples."""
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import timing, views
 
 app_name = "dashboard"
 
@@ -20,6 +20,9 @@ urlpatterns = [
     path("api/tweets/<int:tweet_id>/series.json", views.api_tweet_series, name="api_tweet_series"),
     path("api/tweets/<int:tweet_id>/gains.json", views.api_tweet_gains, name="api_tweet_gains"),
     path("api/tweets/<int:tweet_id>/video.json", views.api_tweet_video, name="api_tweet_video"),
+    path("timing/", timing.timing_page, name="timing"),
+    path("timing.csv", timing.timing_csv, name="timing_csv"),
+    path("api/timing.json", timing.api_timing, name="api_timing"),
     path("compare/", views.compare, name="compare"),
     path("api/compare.json", views.api_compare, name="api_compare"),
     path("settings/", views.settings_page, name="settings"),
