@@ -44,6 +44,7 @@ def pages(account) -> dict[str, int]:
         f"/dashboard/tweets/{plain.pk}/": 4,
         f"/dashboard/tweets/{video.pk}/": 6,
         f"/dashboard/compare/?ids={ids}&window=30d": 1,
+        "/dashboard/timing/": 0,
         "/dashboard/settings/": 0,
         "/accounts/": 0,
         "/reports/": 0,
