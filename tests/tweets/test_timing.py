@@ -12,7 +12,7 @@ from django.db import connection
 from django.urls import reverse
 
 from accounts.models import Profile, XAccount
-from tweets import timing
+from tweets import polling, timing
 from tweets.models import Tweet, TweetSample
 
 pytestmark = pytest.mark.django_db
@@ -187,3 +187,48 @@ def test_bad_queries_get_a_400_with_the_reason(client, alice, query, word):
         response = client.get(reverse(name), query)
         assert response.status_code == 400
         assert word in response.content.decode()
+
+
+def test_the_sandboxs_best_slots_come_out_on_top(sandbox, alice):
+    """A demo-like history written from the sandbox's world: every Tweet of @sandbox_demo
+    over the page's default 90 days, sampled as the poller would at ages 1, 6, 24 and 30
+    hours."""
+    world, now = sandbox.world, sandbox.world.epoch + timedelta(days=30)
+    user = world.user_by_username("sandbox_demo")
+    account = XAccount.objects.create(
+        owner=alice, x_user_id=user.id, username=user.username, auth_kind="oauth2", sandbox=True
+    )
+    tweets, samples = [], []
+    for sim in world.timeline(user.id, now):
+        if sim.created_at < now - timedelta(days=90):
+            continue
+        ages = [h for h in (1, 6, 24, 30) if sim.created_at + timedelta(hours=h) <= now]
+        if not ages:
+            continue
+        last = sim.created_at + timedelta(hours=ages[-1])
+        tweets.append(
+            Tweet(
+                id=int(sim.id),
+                account=account,
+                kind=sim.kind,  # the sandbox names kinds as the product does
+                created_at=sim.created_at,
+                last_polled_at=last,
+                last_sampled_at=last,
+            )
+        )
+        for hours in ages:
+            at = sim.created_at + timedelta(hours=hours)
+            values = polling.tweet_sample_values(world.tweet_metrics(sim, at), None)
+            samples.append(TweetSample(tweet_id=int(sim.id), captured_at=at, **values))
+    Tweet.objects.bulk_create(tweets)
+    TweetSample.objects.bulk_create(samples)
+
+    tz = ZoneInfo(world.timezone("sandbox_demo"))
+    result = timing.best_slots([account.pk], tz, now - timedelta(days=90), now)
+    best = [(s.weekday, s.hour) for s in result.best]
+    print("best slots:", [(s.label, s.median_impressions, s.tweets) for s in result.best])
+    # The three slots on top are the sandbox's three; their order among themselves is left
+    # to each Tweet's own luck (factors 4 to 7 over a few Tweets per slot).
+    assert set(best) == {(s.weekday, s.hour) for s in world.best_slots("sandbox_demo")}
+    others = [s.median_impressions for s in result.slots if s.enough and s not in result.best]
+    assert max(others) < min(s.median_impressions for s in result.best)
