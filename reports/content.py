@@ -8,16 +8,19 @@ calendar period before (the day, the Monday-to-Sunday week or the month before).
 
 import io
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from accounts.models import XAccount
-from tweets import audience, rollups
+from tweets import audience, rollups, timing
 from tweets.exports import csv_row, csv_writer
 from tweets.metrics import LABELS, SPLIT_CONTEXTS, TWEET_METRICS, VIDEO_METRICS
 
-from .schedule import ReportPeriod
+from .schedule import DAILY, ReportPeriod
 
 TOP_TWEETS = 5
 TOP_VIDEOS = 3
+# How far back the weekly and monthly reports look for the best time to post.
+BEST_SLOT_HISTORY = timedelta(days=90)
 # The CSV's columns after the bucket and the account, (header, series metric, context):
 # impressions with their organic / promoted split, engagements, then every other metric the
 # rollups keep; Tweet metrics by their label ("reposts"), video ones by column ("video starts").
@@ -46,6 +49,19 @@ class Report:
     series: dict  # rollups.account_series for impressions, this period
     previous_series: dict  # the same for the period before
     csv_rows: list[list] = field(default_factory=list)
+    best_slot: timing.Slot | None = None  # weekly and monthly, with enough history
+
+    @property
+    def best_slot_line(self) -> str:
+        """One line naming the best time to post, or "" without enough history."""
+        slot = self.best_slot
+        if slot is None:
+            return ""
+        return (
+            f"Best time to post over the last {BEST_SLOT_HISTORY.days} days: {slot.label}"
+            f" ({self.period.tz.key}), a median of {int(slot.median_impressions):,}"
+            f" impressions in a Tweet's first 24 hours ({slot.tweets} Tweets)."
+        )
 
     @property
     def kpi(self) -> dict[str, rollups.KPI]:
@@ -152,8 +168,13 @@ def build_report(accounts: list[XAccount], period: ReportPeriod) -> Report:
         *rollups.kpis_from_totals(totals, totals_before),
         *audience.audience_kpis(ids, current, totals, totals_before),
     ]
+    best_slot = None
+    if period.frequency != DAILY:
+        best = timing.best_slots(ids, period.tz, current.end - BEST_SLOT_HISTORY, current.end)
+        best_slot = best.best[0] if best.best else None
     return Report(
         period=period,
+        best_slot=best_slot,
         accounts=accounts,
         kpis=kpis,
         top_tweets=rollups.top_tweets(ids, current, "impressions", limit=TOP_TWEETS),
