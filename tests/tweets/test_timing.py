@@ -189,18 +189,12 @@ def test_bad_queries_get_a_400_with_the_reason(client, alice, query, word):
         assert word in response.content.decode()
 
 
-def test_the_sandboxs_best_slots_come_out_on_top(sandbox, alice):
-    """A demo-like history written from the sandbox's world: every Tweet of @sandbox_demo
-    over the page's default 90 days, sampled as the poller would at ages 1, 6, 24 and 30
-    hours."""
-    world, now = sandbox.world, sandbox.world.epoch + timedelta(days=30)
-    user = world.user_by_username("sandbox_demo")
-    account = XAccount.objects.create(
-        owner=alice, x_user_id=user.id, username=user.username, auth_kind="oauth2", sandbox=True
-    )
+def write_world_history(world, account, now, days: int = 90) -> None:
+    """A demo-like history from the sandbox's world: every Tweet of the account's user over
+    `days`, sampled as the poller would at ages 1, 6, 24 and 30 hours."""
     tweets, samples = [], []
-    for sim in world.timeline(user.id, now):
-        if sim.created_at < now - timedelta(days=90):
+    for sim in world.timeline(account.x_user_id, now):
+        if sim.created_at < now - timedelta(days=days):
             continue
         ages = [h for h in (1, 6, 24, 30) if sim.created_at + timedelta(hours=h) <= now]
         if not ages:
@@ -222,6 +216,16 @@ def test_the_sandboxs_best_slots_come_out_on_top(sandbox, alice):
             samples.append(TweetSample(tweet_id=int(sim.id), captured_at=at, **values))
     Tweet.objects.bulk_create(tweets)
     TweetSample.objects.bulk_create(samples)
+
+
+def test_the_sandboxs_best_slots_come_out_on_top(sandbox, alice):
+    """@sandbox_demo's last 90 days written from the sandbox's world (the page's default)."""
+    world, now = sandbox.world, sandbox.world.epoch + timedelta(days=30)
+    user = world.user_by_username("sandbox_demo")
+    account = XAccount.objects.create(
+        owner=alice, x_user_id=user.id, username=user.username, auth_kind="oauth2", sandbox=True
+    )
+    write_world_history(world, account, now)
 
     tz = ZoneInfo(world.timezone("sandbox_demo"))
     result = timing.best_slots([account.pk], tz, now - timedelta(days=90), now)
