@@ -31,7 +31,7 @@ def test_follower_series_equals_the_sandbox_at_the_polled_instants(clock, link):
     x_api = clock.control
     account = link("sandbox_demo")
     user = x_api.user("sandbox_demo")
-    reads = []
+    reads, per_poll = [], []
     # Every 20 minutes for 8 hours: the audience is read at most hourly.
     for step in range(25):
         if step:
@@ -52,6 +52,8 @@ def test_follower_series_equals_the_sandbox_at_the_polled_instants(clock, link):
         assert users_me == int(run.audience_read) <= 1
         if run.audience_read:
             reads.append(run.started_at)
+        per_poll.append((tweet_requests, users_me))
+    print(f"(Tweet requests, users/me requests) per poll: {per_poll}")
     assert len(reads) == 9  # hours 0..8: one read per hour, never two in the same hour
     assert all(b - a == timedelta(hours=1) for a, b in itertools.pairwise(reads))
 
@@ -85,6 +87,10 @@ def test_follower_series_equals_the_sandbox_at_the_polled_instants(clock, link):
         if now != previous:
             expected[instant.replace(minute=0, second=0, microsecond=0)] = now - previous
     assert hourly == expected
+    print(
+        f"followers at the {len(reads)} reads: {world_series};"
+        f" samples written: {len(samples)}; net follows per hour: {list(hourly.values())}"
+    )
     assert sum(hourly.values()) == world_series[-1] - world_series[0] != 0
 
 

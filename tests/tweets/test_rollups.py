@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db
 
 def sample_gains(account_id, start, end, column) -> int:
     """Gains of one sample column whose sample falls in [start, end); a Tweet's first sample
-    counts from zero at the Tweet's posting time (as the rollups attribute it)."""
+    counts from zero at the Tweet's posting time (as the rollups attribute it). Retweets
+    are left out: their counts belong to the original."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -23,7 +24,7 @@ def sample_gains(account_id, start, end, column) -> int:
                        CASE WHEN LAG(s.captured_at) OVER w IS NULL THEN t.created_at
                             ELSE s.captured_at END AS moment
                 FROM tweets_tweetsample s JOIN tweets_tweet t ON t.id = s.tweet_id
-                WHERE t.account_id = %s AND {column} IS NOT NULL
+                WHERE t.account_id = %s AND {column} IS NOT NULL AND t.kind <> 'retweet'
                 WINDOW w AS (PARTITION BY s.tweet_id ORDER BY s.captured_at)
             ) d WHERE date_trunc('hour', moment) >= %s AND date_trunc('hour', moment) < %s
             """,
