@@ -73,6 +73,7 @@ def test_the_overview_prints_to_a4_with_the_period_and_every_kpi(polled, tab, tm
         account=polled, context="total", bucket__gte=period.start, bucket__lt=period.end
     ).aggregate(total=Sum("impressions"))["total"]
     assert impressions > 0 and f"{impressions:,}" in text
+    print(f"overview PDF ({size}): {cards.count()} KPI cards, impressions {impressions:,}")
     for kpi in kpis:
         assert kpi.label.upper() in text.upper()
     # No navigation or controls on paper.

@@ -107,6 +107,10 @@ def test_retweets_are_reposts_and_add_nothing(clock, link):
         for name in own
     }
     assert rollup_sums == own
+    print(
+        f"{len(expected)} Retweets stored, {retweet_retweets(account.pk)} reposts on them left out;"
+    )
+    print(f"own Tweets: {own['impressions']} impressions, {own['likes']} likes (rollups equal)")
     assert own["impressions"] > 0
 
     everything = Period(start - timedelta(days=60), end + timedelta(hours=1))
