@@ -232,7 +232,7 @@ def test_the_sandboxs_best_slots_come_out_on_top(sandbox, alice):
     best = [(s.weekday, s.hour) for s in result.best]
     print("best slots:", [(s.label, s.median_impressions, s.tweets) for s in result.best])
     # The three slots on top are the sandbox's three; their order among themselves is left
-    # to each Tweet's own luck (factors 4 to 7 over a few Tweets per slot).
+    # to each Tweet's own luck (a median over a dozen Tweets per slot).
     assert set(best) == {(s.weekday, s.hour) for s in world.best_slots("sandbox_demo")}
     others = [s.median_impressions for s in result.slots if s.enough and s not in result.best]
     assert max(others) < min(s.median_impressions for s in result.best)
