@@ -28,7 +28,7 @@ from accounts.models import XAccount
 from xapi.client import BadResponse, RateLimited, ServerError, XClient
 
 from .models import AudienceHourly, AudienceSample, PollRun, Tweet
-from .periods import Period, auto_interval, bucket_label, bucket_starts
+from .periods import Period, auto_interval, bucket_label, bucket_starts, partial_index
 from .rollups import KPI, as_of, ratio
 
 logger = logging.getLogger(__name__)
@@ -236,15 +236,7 @@ def audience_series(account_ids, period: Period, tz: ZoneInfo, interval: str = "
         known = measured(start) and len(latest) == len(set(account_ids))
         followers.append(sum(latest.values()) if known else None)
 
-    ends = [*starts[1:], period.end]
-    partial = (
-        next(
-            (i for i, (s, e) in enumerate(zip(starts, ends, strict=True)) if s <= last_poll < e),
-            None,
-        )
-        if last_poll
-        else None
-    )
+    partial = partial_index(starts, period.end, last_poll)
     return {
         "interval": interval,
         "timezone": str(tz),

@@ -95,3 +95,13 @@ def bucket_label(start: datetime, tz: ZoneInfo, interval: str) -> str:
         return f"{local:%a %d %b}"
     twice = local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
     return f"{local:%a %d %b %H:%M}" + (f" {local:%Z}" if twice else "")
+
+
+def partial_index(starts: list, end: datetime, last_poll: datetime | None) -> int | None:
+    """The index of the bucket still filling: the one that holds the last poll, or None."""
+    if last_poll is None:
+        return None
+    ends = [*starts[1:], end]
+    return next(
+        (i for i, (s, e) in enumerate(zip(starts, ends, strict=True)) if s <= last_poll < e), None
+    )

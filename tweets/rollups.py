@@ -27,7 +27,7 @@ from .metrics import (
     VIDEO_METRICS,
 )
 from .models import HourlyRollup, PollRun, Tweet, TweetSample, VideoSample
-from .periods import Period, auto_interval, bucket_label, bucket_starts
+from .periods import Period, auto_interval, bucket_label, bucket_starts, partial_index
 
 # What account_series can chart: every rollup column, and the engagements they add up to.
 SERIES_METRICS = (*ROLLUP_COLUMNS, "engagements")
@@ -164,14 +164,7 @@ def account_series(
             series["total"], series["organic"], series["promoted"], strict=True
         )
     ]
-    partial = (
-        next(
-            (i for i, (s, e) in enumerate(zip(starts, ends, strict=True)) if s <= last_poll < e),
-            None,
-        )
-        if last_poll
-        else None
-    )
+    partial = partial_index(starts, period.end, last_poll)
     return {
         "metric": metric,
         "interval": interval,
