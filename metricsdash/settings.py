@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "tweets",
     "dashboard",
     "reports",
+    "notifications",
+    "alerts",
     "sandbox",
     "metricsdash",  # the project's own commands (seed_demo)
 ]
