@@ -1,0 +1,1 @@
+"""The benchmarks of DESIGN section 8: `make bench` runs them all (`python -m bench`)."""
