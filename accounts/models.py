@@ -1,4 +1,5 @@
-"""Linked X accounts: who owns them, how they are authorised, and their polling state.
+"""Linked X accounts: who owns them and who else may see them, how they are authorised,
+and their polling state.
 
 Every change of an account's state or schedule is here, as one conditional UPDATE that
 says whether it happened: the state it expects is part of the WHERE clause, so a change
@@ -17,6 +18,21 @@ from .crypto import decrypt_tokens, encrypt_tokens
 
 
 class XAccountQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "XAccountQuerySet":
+        """The accounts `user` owns or was given any access to: every view that takes an
+        account or Tweet id starts here, so an outsider finds nothing (404)."""
+        if not user.is_authenticated:
+            return self.none()
+        shared = AccountAccess.objects.filter(user=user).values("account")
+        return self.filter(models.Q(owner=user) | models.Q(pk__in=shared))
+
+    def managed_by(self, user) -> "XAccountQuerySet":
+        """The accounts `user` owns or manages: those they may pause, resume or poll now."""
+        if not user.is_authenticated:
+            return self.none()
+        managed = AccountAccess.objects.filter(user=user, role=AccountAccess.Role.MANAGER)
+        return self.filter(models.Q(owner=user) | models.Q(pk__in=managed.values("account")))
+
     def due(self, now: datetime) -> "XAccountQuerySet":
         """Active accounts whose next poll has come (xaccount_due_idx)."""
         return self.filter(state=XAccount.State.ACTIVE, next_poll_at__lte=now)
@@ -96,6 +112,28 @@ class XAccount(models.Model):
     def is_pollable(self) -> bool:
         return self.state == self.State.ACTIVE
 
+    # --- who may do what: the owner, then managers and viewers (AccountAccess) ------------
+    # Read from the database on every call: removing someone's access holds at once.
+
+    def role_of(self, user) -> str | None:
+        """The user's role here: "owner", "manager", "viewer", or None (no access)."""
+        if not user.is_authenticated:
+            return None
+        if self.owner_id == user.pk:
+            return OWNER
+        return self.accesses.filter(user=user).values_list("role", flat=True).first()
+
+    def people(self, min_role: str = "viewer") -> list:
+        """The people with at least `min_role` on this account, the owner first."""
+        rank = ROLE_RANK[min_role]
+        roles = [
+            role for role, role_rank in ROLE_RANK.items() if role != OWNER and role_rank >= rank
+        ]
+        shared = (
+            self.accesses.filter(role__in=roles).select_related("user").order_by("granted_at", "pk")
+        )
+        return [self.owner, *(access.user for access in shared)]
+
     # --- the lifecycle: each one conditional UPDATE; True when it happened ---------------
 
     def _move(self, expected: models.Q, **fields) -> bool:
@@ -172,6 +210,44 @@ class XAccount(models.Model):
             state_reason=f"Unlinked on {timezone.now():%Y-%m-%d}; its history is kept.",
             next_poll_at=None,
         )
+
+
+OWNER = "owner"
+
+
+class AccountAccess(models.Model):
+    """Someone other than the owner who may see an account (viewer) or also pause, resume,
+    poll it now and set its alert rules (manager). Only the owner grants and removes it."""
+
+    class Role(models.TextChoices):
+        MANAGER = "manager", "Manager"
+        VIEWER = "viewer", "Viewer"
+
+    account = models.ForeignKey(XAccount, on_delete=models.CASCADE, related_name="accesses")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_accesses"
+    )
+    role = models.CharField(max_length=7, choices=Role.choices, default=Role.VIEWER)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    granted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "user"], name="accountaccess_once"),
+        ]
+        indexes = [
+            # XAccountQuerySet.visible_to / managed_by: WHERE user_id = ?
+            models.Index(fields=["user", "role"], name="accountaccess_user_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.role} of {self.account}"
+
+
+# Higher may do everything lower may.
+ROLE_RANK = {AccountAccess.Role.VIEWER.value: 1, AccountAccess.Role.MANAGER.value: 2, OWNER: 3}
 
 
 def _timezone_choices():
