@@ -44,6 +44,7 @@ from .metrics import (
 )
 from .models import HourlyRollup, Media, PollRun, Tweet, TweetSample, VideoSample
 from .schedule import PRIVATE_WINDOW, Schedule
+from .signals import poll_finished
 
 logger = logging.getLogger(__name__)
 
@@ -522,6 +523,7 @@ def _finish(run: PollRun, client: XClient | None, outcome: str, error: str = "")
         if client.last_rate_limit is not None:
             run.rate_limit_remaining = client.last_rate_limit.remaining
     run.save()
+    poll_finished.send(sender=PollRun, run=run)
     return run
 
 
