@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/metricsdash
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: demo test lint format install install-runtime clean
+.PHONY: demo test bench lint format install install-runtime clean
 
 $(VENV)/.runtime: requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (see README)"; exit 1; }
@@ -36,6 +36,15 @@ test: install
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The benchmarks (docs/BENCHMARKS.md) on a database of their own, created if missing.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/metricsdash_bench
+BENCH_BROKER_URL ?= redis://127.0.0.1:6379/2
+
+bench: install
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) \
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(BENCH_BROKER_URL)} \
+	$(PY) -m bench $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
