@@ -7,10 +7,10 @@ from django.utils import timezone
 from tweets import timing
 from tweets.exports import csv_row, csv_writer
 
+from . import heatmap
 from .forms import TimingQuery
 from .views import _query, _scope, dashboard_view
 
-SHADES = 10  # CSS classes .heat-0 ... .heat-9
 CSV_COLUMNS = ("weekday", "hour", "tweets", "median_impressions", "median_engagement_rate")
 
 
@@ -36,21 +36,6 @@ def _slot_json(slot: timing.Slot) -> dict:
     }
 
 
-def _rows(result: timing.Timing) -> list[dict]:
-    """The heatmap as table rows: each cell with its shade (by median impressions)."""
-    top = max((s.median_impressions for s in result.slots if s.enough), default=0)
-    rows = []
-    for weekday, cells in enumerate(result.grid()):
-        row = []
-        for hour, slot in enumerate(cells):
-            shade = None
-            if slot is not None and slot.enough and top:
-                shade = min(SHADES - 1, int(slot.median_impressions / top * SHADES))
-            row.append({"hour": hour, "slot": slot, "shade": shade})
-        rows.append({"weekday": timing.WEEKDAYS[weekday], "cells": row})
-    return rows
-
-
 @dashboard_view()
 def timing_page(request):
     """A weekday x local-hour heatmap of first-24-hour results, and the best three slots."""
@@ -59,8 +44,7 @@ def timing_page(request):
         "scope": scope,
         "data": scope.data,
         "timing": result,
-        "rows": _rows(result),
-        "hours": range(24),
+        "rows": heatmap.rows(result),
         "min_tweets": result.min_tweets,
         "csv_query": _query(request),
         "replies_query": _query(request, replies="0" if scope.data["replies"] == "1" else "1"),
