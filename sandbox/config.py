@@ -18,6 +18,7 @@ DEFAULT_APP_LIMITS = {
     "tweet_lookup": 450,
     "users_tweets": 1500,
     "users_id": 300,
+    "usage_tweets": 50,
 }
 # OAuth endpoints are limited per app; generous, since X does not publish them.
 DEFAULT_OAUTH_LIMIT = 300
@@ -35,6 +36,8 @@ class SandboxConfig:
     seed: int
     state_path: str
     epoch: str | None = None  # ISO instant; default: fixed at the first start
+    generated_users: int = 0  # accounts added to the five fixed ones (World)
+    live_tweets: int = 300  # what each generated account posts per 30 days
     rate_window: int = 900
     user_limits: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_USER_LIMITS))
     app_limits: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_APP_LIMITS))
@@ -42,6 +45,12 @@ class SandboxConfig:
     access_token_lifetime: int = 7200
     code_lifetime: int = 30
     timestamp_lifetime: int = 600
+    # GET /2/usage/tweets: the project and its one app, the monthly Post cap (FACTS.md:
+    # 2 million on pay-per-use) and the day of the month it resets on.
+    project_id: str = "1700000000000000100"
+    client_app_id: str = "1700000000000000101"
+    project_cap: int = 2_000_000
+    cap_reset_day: int = 1
 
     @classmethod
     def from_settings(cls, **overrides) -> "SandboxConfig":

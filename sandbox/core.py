@@ -34,7 +34,7 @@ class Sandbox:
             now = datetime.now(UTC).replace(second=0, microsecond=0)
             epoch = self.store.epoch(default=now)
         self.epoch = epoch
-        self.world = World(config.seed, epoch)
+        self.world = World(config.seed, epoch, config.generated_users, config.live_tweets)
         self.oauth1 = OAuth1Server(self)
 
     def now(self) -> datetime:

@@ -1,7 +1,8 @@
 """A deterministic simulated X world: users, their Tweets, videos and metrics over time.
 
 Everything is a pure function of ``(seed, epoch)`` and the instant asked about; nothing is
-stored. Five fixed users post from ``epoch - 60 days`` onwards, forever. Each user's posts
+stored. Five fixed users (and, for the scale benchmark, as many generated ones as asked)
+post from ``epoch - 60 days`` onwards, forever. Each user's posts
 live in UTC hour buckets: how many Tweets fall in a bucket, when, and of which kind is drawn
 from ``(seed, user, hour)`` alone, so any bucket can be regenerated on demand and a Tweet id
 (an X snowflake) leads straight back to its bucket.
@@ -30,7 +31,7 @@ import math
 import random
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
@@ -455,6 +456,46 @@ _PROFILES = {
 }
 
 
+# Generated accounts (World(generated_users=N)) take the snowflake worker bits after the
+# five fixed users: 10 bits, so at most 1,023 users in all.
+MAX_GENERATED_USERS = 0x3FF - len(_PROFILES)
+_GENERATED_TIMEZONES = (
+    "Europe/London",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+)
+
+
+def _generated_profile(seed: int, number: int, live_tweets: int) -> _Profile:
+    """Generated account ``number`` (from 1): a small business in the demo bakery's voice,
+    posting originals and replies only (every one polled), with its own rhythm, audience
+    and reach drawn from the seed."""
+    rng = _rng(seed, "generated", number)
+    index = len(_PROFILES) + number
+    return replace(
+        _PROFILES[1],
+        index=index,
+        user_id=str(1_700_000_000_000_000_000 + index),
+        username=f"sandbox_gen{number:04d}",
+        name=f"Generated Shop {number}",
+        description="A generated account for the scale benchmark. Sandbox account.",
+        account_age_days=int(rng.uniform(400, 3000)),
+        followers_count=int(_lognormal(rng, 3_000, 1.0)),
+        following_count=int(rng.uniform(50, 900)),
+        tweets_per_day=live_tweets / 30,
+        peak_hour_utc=int(rng.random() * 24),
+        kind_weights=(("original", 0.9), ("reply", 0.1), ("retweet", 0.0), ("quote", 0.0)),
+        promoted_share=0.03,
+        reuse_share=0.0,
+        reach_median=_lognormal(rng, 1_500, 0.7),
+        timezone=_pick(rng, _GENERATED_TIMEZONES),
+    )
+
+
 class BestSlot(NamedTuple):
     """A local (weekday, hour) where the user's Tweets reach ``factor`` times more people.
 
@@ -629,17 +670,27 @@ def _playback(impressions: int, start: float, view: float, retention: tuple) -> 
 class World:
     """The simulated X world of one ``(seed, epoch)``; every answer is deterministic."""
 
-    def __init__(self, seed: int, epoch: datetime):
+    def __init__(
+        self, seed: int, epoch: datetime, generated_users: int = 0, live_tweets: int = 300
+    ):
+        """``generated_users`` adds that many accounts to the five fixed ones, each posting
+        about ``live_tweets`` Tweets per 30 days (the scale benchmark's agency)."""
+        if not 0 <= generated_users <= MAX_GENERATED_USERS:
+            raise ValueError(f"generated_users must be 0 to {MAX_GENERATED_USERS}")
         self.seed = seed
         self.epoch = _as_utc(epoch)
+        self._profiles = dict(_PROFILES)
+        for number in range(1, generated_users + 1):
+            profile = _generated_profile(seed, number, live_tweets)
+            self._profiles[profile.index] = profile
         self._start_ms = _unix_ms(self.epoch) - HISTORY // timedelta(milliseconds=1)
         if self._start_ms < TWITTER_EPOCH_MS:
             raise ValueError("the world's history must start after X's snowflake epoch (2010)")
         self._start_hour = self._start_ms // _HOUR_MS
-        self.users = tuple(self._make_user(profile) for profile in _PROFILES.values())
+        self.users = tuple(self._make_user(profile) for profile in self._profiles.values())
         self._users_by_id = {user.id: user for user in self.users}
         self._users_by_name = {user.username.lower(): user for user in self.users}
-        self._index_by_user_id = {p.user_id: p.index for p in _PROFILES.values()}
+        self._index_by_user_id = {p.user_id: p.index for p in self._profiles.values()}
         # Per-instance caches keyed by immutable inputs; bounded so a long-lived server is safe.
         self._slots = functools.lru_cache(maxsize=_CACHE_BUCKETS)(self._draw_slots)
         self._bucket = functools.lru_cache(maxsize=_CACHE_BUCKETS)(self._build_bucket)
@@ -649,7 +700,7 @@ class World:
         self._retention = functools.lru_cache(maxsize=_CACHE_ITEMS)(self._build_retention)
         self._follows = functools.lru_cache(maxsize=_CACHE_ITEMS)(self._build_follows)
         self._bucket_follows = functools.lru_cache(maxsize=_CACHE_BUCKETS)(self._sum_follows)
-        self._best = {p.index: self._draw_best_slots(p) for p in _PROFILES.values()}
+        self._best = {p.index: self._draw_best_slots(p) for p in self._profiles.values()}
 
     # Public interface
 
@@ -663,7 +714,7 @@ class World:
 
     def timezone(self, username: str) -> str:
         """The IANA timezone of the user's audience (where its best slots are local)."""
-        return _PROFILES[self._index_of(username)].timezone
+        return self._profiles[self._index_of(username)].timezone
 
     def best_slots(self, username: str) -> tuple[BestSlot, ...]:
         """The user's three best local (weekday, hour) slots, the strongest first."""
@@ -671,7 +722,7 @@ class World:
 
     def timing_factor(self, tweet: SimTweet) -> float:
         """How many times its usual reach the Tweet gets for its local weekday and hour."""
-        profile = _PROFILES[self._index_by_user_id[tweet.author_id]]
+        profile = self._profiles[self._index_by_user_id[tweet.author_id]]
         slot = self._in_best_slot(profile, _created_ms(tweet))
         return slot.factor if slot else 1.0
 
@@ -681,7 +732,7 @@ class World:
         ``like_count`` is optional in X's spec; a user with ``like_count_hidden`` leaves it out.
         """
         index = self._index_by_user_id[user_id]
-        profile = _PROFILES[index]
+        profile = self._profiles[index]
         now_ms = _second_ms(now)
         elapsed_days = max(0, now_ms - self._start_ms) / _DAY_MS
         followers = self.followers(user_id, now)
@@ -700,7 +751,7 @@ class World:
     def followers(self, user_id: str, now: datetime) -> int:
         """Followers at now: the starting count, plus every Tweet's follows so far, less churn."""
         index = self._index_by_user_id[user_id]
-        profile = _PROFILES[index]
+        profile = self._profiles[index]
         now_ms = _second_ms(now)
         if now_ms < self._start_ms:
             return profile.followers_count
@@ -720,7 +771,7 @@ class World:
         if decoded is None:
             return None
         ms, user_index, _ = decoded
-        if user_index not in _PROFILES or not self._start_ms <= ms <= _unix_ms(now):
+        if user_index not in self._profiles or not self._start_ms <= ms <= _unix_ms(now):
             return None
         for tweet in self._bucket(user_index, ms // _HOUR_MS):
             if tweet.id == tweet_id:
@@ -867,7 +918,7 @@ class World:
         organic_reach = next(
             total for field, total, *_ in model.organic if field == "impression_count"
         )
-        rate = _PROFILES[self._index_by_user_id[tweet.author_id]].follow_rate
+        rate = self._profiles[self._index_by_user_id[tweet.author_id]].follow_rate
         return organic_reach * rate, model.tau_h
 
     def _follows_at(self, tweet: SimTweet, now_ms: int) -> float:
@@ -907,7 +958,7 @@ class World:
 
     def _draw_slots(self, user_index: int, hour: int) -> tuple[_Slot, ...]:
         """The posting draw of one user for one UTC hour; it depends on (seed, user, hour) only."""
-        profile = _PROFILES[user_index]
+        profile = self._profiles[user_index]
         rng = _rng(self.seed, "slots", user_index, hour)
         mean = profile.tweets_per_day / 24 * _rhythm(hour, profile.peak_hour_utc)
         if self._in_best_slot(profile, hour * _HOUR_MS):
@@ -962,7 +1013,7 @@ class World:
 
     def _realise(self, user_index: int, hour: int, slot: _Slot) -> SimTweet:
         """Turn a slot into a Tweet, resolving its reply, retweet, quote or re-used video."""
-        profile = _PROFILES[user_index]
+        profile = self._profiles[user_index]
         tweet_id = _snowflake(slot.ms, user_index, slot.seq)
         rng = random.Random(f"{slot.draw}:refs")
         target_index = profile.partner
@@ -975,7 +1026,7 @@ class World:
         in_reply_to_user_id = None
         referenced: tuple[tuple[str, str], ...] = ()
         if target:
-            target_profile = _PROFILES[target_index]
+            target_profile = self._profiles[target_index]
             target_id = _snowflake(target.ms, target_index, target.seq)
             if kind == "reply":
                 text = f"@{target_profile.username} {_pick(rng, profile.replies)}"
@@ -1046,7 +1097,7 @@ class World:
         ms, user_index, seq = _decode(first_id)
         rng = _rng(self.seed, "media", media_key)
         token = base64.urlsafe_b64encode(rng.getrandbits(96).to_bytes(12, "big")).decode()
-        owner_id = _PROFILES[user_index].user_id
+        owner_id = self._profiles[user_index].user_id
         if media_key.startswith("3_"):
             width, height = _pick(rng, ((1200, 900), (900, 1200), (1080, 1080), (1600, 900)))
             return SimMedia(
@@ -1092,7 +1143,7 @@ class World:
     # Metric parameters
 
     def _build_model(self, tweet: SimTweet) -> _Model:
-        profile = _PROFILES[self._index_by_user_id[tweet.author_id]]
+        profile = self._profiles[self._index_by_user_id[tweet.author_id]]
         rng = _rng(self.seed, "model", tweet.id)
         reach = _lognormal(rng, profile.reach_median, profile.reach_sigma)
         reach *= _KIND_REACH[tweet.kind] * self.timing_factor(tweet)
