@@ -1,9 +1,9 @@
 """Admin for Tweets, media, samples, rollups and poll runs.
 
-What the poller wrote is a record, not something to edit: samples, rollups and poll runs
-are view-only, Tweets and media can only be deleted. The sample tables hold millions of
-rows, so their changelists never count or sort the whole table, take no date hierarchy
-(its Min/Max would read every row) and look Tweets up by id through the unique index.
+What the poller wrote is a record, not something to edit: rollups and poll runs are
+view-only, Tweets and media can only be deleted. Samples are keyed by (object, instant),
+a composite primary key the admin cannot register, so a Tweet's (or a video's) page lists
+its latest samples, read through that key. Big changelists never count the whole table.
 """
 
 from django.contrib import admin
@@ -11,8 +11,9 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Case, IntegerField, Value, When
 from django.utils.functional import cached_property
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
+from .metrics import MISSING, TWEET_SAMPLE_COLUMNS, VIDEO_SAMPLE_COLUMNS
 from .models import (
     AudienceHourly,
     AudienceSample,
@@ -76,6 +77,27 @@ class RecordAdmin(BigTableAdmin):
         return False
 
 
+# How many of an object's samples its admin page lists, newest first.
+SAMPLES_SHOWN = 100
+
+
+def samples_table(samples, columns) -> str:
+    """An object's latest samples as an HTML table, newest first ("—" for none)."""
+    rows = samples.order_by("-captured_at").values_list("captured_at", *columns)[:SAMPLES_SHOWN]
+    if not rows:
+        return MISSING
+    head = format_html_join("", "<th>{}</th>", ((name,) for name in ("captured_at", *columns)))
+    body = format_html_join(
+        "",
+        "<tr>{}</tr>",
+        (
+            (format_html_join("", "<td>{}</td>", ((MISSING if v is None else v,) for v in row)),)
+            for row in rows
+        ),
+    )
+    return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)
+
+
 class ViewAndDeleteAdmin(BigTableAdmin):
     """Data from X: viewable and deletable (cleaning up), never typed in or edited."""
 
@@ -96,6 +118,11 @@ class TweetAdmin(ViewAndDeleteAdmin):
     list_select_related = ("account",)
     raw_id_fields = ("account", "media")
     ordering = ("-created_at",)
+    readonly_fields = ("samples_",)
+
+    @admin.display(description=f"Latest {SAMPLES_SHOWN} samples")
+    def samples_(self, tweet):
+        return samples_table(TweetSample.objects.filter(tweet=tweet), TWEET_SAMPLE_COLUMNS)
 
     @admin.display(description="Text")
     def text_(self, tweet):
@@ -110,60 +137,11 @@ class MediaAdmin(ViewAndDeleteAdmin):
     date_hierarchy = "last_sampled_at"
     list_select_related = ("account",)
     raw_id_fields = ("account",)
+    readonly_fields = ("samples_",)
 
-
-@admin.register(TweetSample)
-class TweetSampleAdmin(RecordAdmin):
-    list_display = (
-        "tweet_id",
-        "captured_at",
-        "impressions",
-        "likes",
-        "retweets",
-        "replies",
-        "url_clicks",
-        "profile_clicks",
-        "organic_impressions",
-        "promoted_impressions",
-    )
-    list_filter = (("captured_at", admin.DateFieldListFilter),)
-    search_fields = ("tweet__id",)
-    search_help_text = "A Tweet's id shows its samples."
-    raw_id_fields = ("tweet",)
-    ordering = ("-id",)  # the primary key's order is insertion order, by index
-    sortable_by = ()  # sorting by any column would sort the whole table
-
-    def get_search_results(self, request, queryset, search_term):
-        # Only a Tweet id makes sense here: matched exactly, by the unique index.
-        term = search_term.strip()
-        if not term:
-            return queryset, False
-        return (queryset.filter(tweet_id=int(term)) if term.isdigit() else queryset.none()), False
-
-
-@admin.register(VideoSample)
-class VideoSampleAdmin(RecordAdmin):
-    list_display = (
-        "media_id",
-        "captured_at",
-        "views",
-        "playback_0",
-        "playback_25",
-        "playback_50",
-        "playback_75",
-        "playback_100",
-    )
-    list_filter = (("captured_at", admin.DateFieldListFilter),)
-    search_fields = ("media__media_key",)
-    search_help_text = "A media key shows its samples."
-    raw_id_fields = ("media",)
-    ordering = ("-id",)
-    sortable_by = ()
-
-    def get_search_results(self, request, queryset, search_term):
-        # Media keys are exact: match by the unique index, never with a pattern.
-        term = search_term.strip()
-        return (queryset.filter(media_id=term) if term else queryset), False
+    @admin.display(description=f"Latest {SAMPLES_SHOWN} samples")
+    def samples_(self, media):
+        return samples_table(VideoSample.objects.filter(media=media), VIDEO_SAMPLE_COLUMNS)
 
 
 class RollupAdmin(RecordAdmin):

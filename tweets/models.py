@@ -93,21 +93,17 @@ def add_metric_columns(model, columns, field) -> None:
 class TweetSample(models.Model):
     """One poll of one Tweet: every metric, totals and organic / promoted splits.
 
-    Written only when some value changed since the Tweet's previous sample.
+    Written only when some value changed since the Tweet's previous sample. Keyed by
+    (tweet, captured_at), with no surrogate id: the key makes replayed polls write nothing,
+    serves "a Tweet's samples by time", and is the table's only index. The columns are
+    8-byte aligned (bigint, timestamptz, then 4-byte counts), so no padding between them.
     """
 
+    pk = models.CompositePrimaryKey("tweet", "captured_at")
     tweet = models.ForeignKey(
         Tweet, on_delete=models.CASCADE, related_name="samples", db_index=False
     )
     captured_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [
-            # Idempotent polls; also serves "a Tweet's samples by time".
-            models.UniqueConstraint(
-                fields=["tweet", "captured_at"], name="tweetsample_unique_instant"
-            )
-        ]
 
     def __str__(self):
         return f"{self.tweet_id} @ {self.captured_at:%Y-%m-%d %H:%M}"
@@ -120,19 +116,14 @@ add_metric_columns(TweetSample, TWEET_SAMPLE_COLUMNS, metric)
 
 
 class VideoSample(models.Model):
-    """One poll of one video: views and the five playback counts, per context."""
+    """One poll of one video: views and the five playback counts, per context; keyed by
+    (media, captured_at) like TweetSample."""
 
+    pk = models.CompositePrimaryKey("media", "captured_at")
     media = models.ForeignKey(
         Media, on_delete=models.CASCADE, related_name="samples", db_index=False
     )
     captured_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["media", "captured_at"], name="videosample_unique_instant"
-            )
-        ]
 
     def __str__(self):
         return f"{self.media_id} @ {self.captured_at:%Y-%m-%d %H:%M}"
