@@ -350,6 +350,33 @@ CELERY_BEAT_SCHEDULE["send-reports"] = {
     "options": {"expires": max(REPORT_TICK_SECONDS - 5, 1)},
 }
 
+# --- Where alerts go: email and webhooks (notifications/, docs/ALERTS.md) ----------------
+
+# Webhook URLs: http as well as https (default: only while DEBUG is on), and loopback,
+# private, link-local or reserved addresses (default: never; tests allow 127.0.0.1).
+ALERT_WEBHOOK_ALLOW_HTTP = env.bool("ALERT_WEBHOOK_ALLOW_HTTP", default=DEBUG)
+ALERT_WEBHOOK_ALLOW_PRIVATE = env.bool("ALERT_WEBHOOK_ALLOW_PRIVATE", default=False)
+ALERT_WEBHOOK_TIMEOUT = (
+    env.float("ALERT_WEBHOOK_CONNECT_TIMEOUT", default=5.0),
+    env.float("ALERT_WEBHOOK_READ_TIMEOUT", default=10.0),
+)
+# Waits between attempts at one delivery (plus up to 20 % jitter); one more attempt than
+# delays, then the delivery is failed.
+ALERT_RETRY_DELAYS = [
+    _duration(d) for d in env.list("ALERT_RETRY_DELAYS", default=["30s", "2m", "10m", "1h", "6h"])
+]
+# A send holds its delivery this long; a worker that dies leaves it to lapse and be retried.
+ALERT_DELIVERY_LEASE = _duration(env.str("ALERT_DELIVERY_LEASE", default="5m"))
+ALERT_TICK_SECONDS = env.int("ALERT_TICK_SECONDS", default=15)
+# "Send a test": at most this many per person per hour.
+ALERT_TESTS_PER_HOUR = env.int("ALERT_TESTS_PER_HOUR", default=5)
+
+CELERY_BEAT_SCHEDULE["send-alerts"] = {
+    "task": "notifications.tasks.tick",
+    "schedule": ALERT_TICK_SECONDS,
+    "options": {"expires": max(ALERT_TICK_SECONDS - 2, 1)},
+}
+
 # --- Who may join, mail confirmation, sign-in throttling (accounts/, reports/) ----------
 # Appended by the sign-up work.
 

@@ -1,0 +1,92 @@
+"""The one door into notifications: `notify(users, message, key)`.
+
+Alerts (and the "send a test" button) describe what happened as a `Message`; `notify`
+writes one ledger row per (key, destination) of each person and hands the rows due now to
+the worker once the caller's transaction commits. The key is the caller's idempotency key
+(e.g. "spike:<rule>:<tweet>"): a second call with the same key finds the rows there and
+creates nothing, so a replayed poll or a second beat never alerts twice. Rows raised in a
+person's quiet hours are due when those hours end; the beat tick sends them then.
+"""
+
+import logging
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+from . import tasks
+from .models import Delivery, Destination
+from .quiet import quiet_until
+
+logger = logging.getLogger(__name__)
+
+KINDS = ("spike", "threshold", "reauth", "failing", "rate_limited", "recovered", "test")
+SEVERITIES = ("info", "warning")
+
+
+@dataclass(frozen=True)
+class Message:
+    """What an alert says, whatever carries it: email, Slack, Discord or signed JSON."""
+
+    kind: str  # one of KINDS
+    title: str
+    text: str  # plain text, one or two lines
+    url: str  # absolute link into the dashboard (SITE_URL)
+    fields: dict = field(default_factory=dict)  # small str -> str facts
+    severity: str = "info"  # one of SEVERITIES
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"Unknown message kind {self.kind!r}")
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"Unknown severity {self.severity!r}")
+
+    def as_json(self) -> dict:
+        return {**asdict(self), "fields": {str(k): str(v) for k, v in self.fields.items()}}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Message":
+        return cls(**{name: data[name] for name in cls.__dataclass_fields__ if name in data})
+
+
+def notify(users: Iterable, message: Message, key: str) -> list[Delivery]:
+    """Queue `message` to every enabled destination of each (active) person; returns the
+    deliveries this call created (none when `key` was notified already).
+
+    Call it inside the transaction that records the alert: the rows commit with it, and
+    the worker hears of them only after the commit.
+    """
+    now = timezone.now()
+    created = []
+    for user in users:
+        if not user.is_active:
+            continue
+        Destination.email_of(user)
+        due_at = quiet_until(user, now) or now
+        # Due now: handed to the worker below, so the tick leaves it alone for a lease.
+        queued = now + settings.ALERT_DELIVERY_LEASE if due_at <= now else None
+        for destination in Destination.objects.filter(user=user, enabled=True):
+            delivery, new = Delivery.objects.get_or_create(
+                key=key,
+                destination=destination,
+                defaults={"message": message.as_json(), "due_at": due_at, "claimed_until": queued},
+            )
+            if new:
+                created.append(delivery)
+    due_now = [delivery.pk for delivery in created if delivery.due_at <= now]
+    if due_now:
+        transaction.on_commit(partial(_hand_to_worker, due_now))
+    return created
+
+
+def _hand_to_worker(ids: list[int]) -> None:
+    try:
+        for pk in ids:
+            tasks.send_delivery.delay(pk)
+    except OperationalError:
+        # The broker is down: the rows are committed, and the beat tick sends them later.
+        logger.warning("Could not queue alert deliveries %s; the tick will", ids)
