@@ -16,7 +16,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import confirmation, invitations, oauth
+from . import access, confirmation, invitations, oauth
 from .models import XAccount
 
 # --- people ------------------------------------------------------------------------------
@@ -88,22 +88,20 @@ class PasswordChange(SuccessMessageMixin, PasswordChangeView):
 # --- linked X accounts -------------------------------------------------------------------
 
 
-def _owned(request, account_id: int) -> XAccount:
-    # Anyone but the owner gets 404, never a hint that the account exists.
-    return get_object_or_404(XAccount, pk=account_id, owner=request.user)
-
-
 @login_required
 @require_GET
 def account_list(request):
-    """The person's linked X accounts, their state and their latest poll."""
+    """The X accounts the person owns or was given access to, their state, their latest
+    poll, and the buttons their role allows."""
     # The poll runs are the poller's (tweets), reached through the relation, not an import.
     poll_runs = XAccount.poll_runs.rel.related_model.objects
     latest = poll_runs.filter(account=OuterRef("pk")).order_by("-started_at")
     accounts = list(
-        request.user.x_accounts.annotate(latest_run_id=Subquery(latest.values("pk")[:1])).order_by(
-            "username"
-        )
+        XAccount.objects.visible_to(request.user)
+        .with_role_of(request.user)
+        .select_related("owner")
+        .annotate(latest_run_id=Subquery(latest.values("pk")[:1]))
+        .order_by("username")
     )
     runs = poll_runs.in_bulk([a.latest_run_id for a in accounts if a.latest_run_id])
     for account in accounts:
@@ -180,8 +178,8 @@ def oauth2_callback(request):
 @require_POST
 def pause(request, account_id: int):
     """Stop polling an account until resumed."""
-    account = _owned(request, account_id)
-    if account.pause():
+    account = access.account_for(request.user, account_id, access.MANAGER)
+    if account.pause(reason=f"Paused by {request.user.get_username()}."):
         messages.success(request, f"Paused @{account.username}. Its history is kept.")
     else:
         messages.warning(request, f"@{account.username} is not active, so it was not paused.")
@@ -192,7 +190,7 @@ def pause(request, account_id: int):
 @require_POST
 def resume(request, account_id: int):
     """Poll a paused account again."""
-    account = _owned(request, account_id)
+    account = access.account_for(request.user, account_id, access.MANAGER)
     if account.resume():
         messages.success(request, f"Resumed @{account.username}: queued, within a minute.")
     else:
@@ -204,7 +202,7 @@ def resume(request, account_id: int):
 @require_POST
 def poll_now(request, account_id: int):
     """Make an account due now."""
-    account = _owned(request, account_id)
+    account = access.account_for(request.user, account_id, access.MANAGER)
     if account.poll_now():
         messages.success(request, f"Poll of @{account.username} queued, within a minute.")
     else:
@@ -231,7 +229,7 @@ class UnlinkForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def unlink(request, account_id: int):
     """Confirm, then unlink: keep the history or delete everything."""
-    account = _owned(request, account_id)
+    account = access.account_for(request.user, account_id, access.OWNER)
     form = UnlinkForm(request.POST or None, account=account)
     if request.method == "POST" and form.is_valid():
         keep = form.cleaned_data["what"] == "keep"

@@ -1,9 +1,9 @@
 """The dashboard: overview, Tweet pages, compare, their JSON endpoints and CSV exports.
 
-Views only translate HTTP: they parse the query (dashboard/forms.py), find the person's own
-accounts and Tweets (anyone else's id is a 404, never a hint that it exists), call
-tweets/rollups.py (account numbers) or dashboard/samples.py (a Tweet's samples) and
-render. Each page hands its charts, through json_script, exactly the payload its JSON
+Views only translate HTTP: they parse the query (dashboard/forms.py), find the accounts and
+Tweets the person may see, owned or shared (any other id is a 404, never a hint that it
+exists), call tweets/rollups.py (account numbers) or dashboard/samples.py (a Tweet's
+samples) and render. Each page hands its charts, through json_script, exactly the payload its JSON
 endpoint returns, so what is drawn and what the API says never differ.
 """
 
@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts import oauth
+from accounts import access, oauth
 from accounts.models import Profile, XAccount
 from tweets import audience, periods, rollups
 from tweets.exports import csv_row, csv_writer
@@ -88,16 +88,19 @@ def dashboard_view(*, json: bool = False):
 
 
 def _accounts(request, account_id: int | None) -> list[XAccount]:
-    """The person's accounts in scope: all of them, or the one asked for (else 404)."""
+    """The accounts in scope, owned or shared: all of them, or the one asked (else 404)."""
     if account_id is None:
-        return list(request.user.x_accounts.order_by("username"))
-    return [get_object_or_404(XAccount, pk=account_id, owner=request.user)]
+        return list(XAccount.objects.visible_to(request.user).order_by("username"))
+    return [access.account_for(request.user, account_id)]
+
+
+def _tweets(request):
+    """The Tweets of every account the person may see."""
+    return Tweet.objects.filter(account__in=XAccount.objects.visible_to(request.user))
 
 
 def _tweet(request, tweet_id: int) -> Tweet:
-    return get_object_or_404(
-        Tweet.objects.select_related("account"), pk=tweet_id, account__owner=request.user
-    )
+    return get_object_or_404(_tweets(request).select_related("account"), pk=tweet_id)
 
 
 def _zone(request):
@@ -110,6 +113,7 @@ class Scope:
 
     data: dict
     accounts: list[XAccount]
+    choices: list[XAccount]  # every account the person may pick
     tz: ZoneInfo
     days: tuple[date, date]  # first and last local day
     period: periods.Period
@@ -145,10 +149,12 @@ def _scope(request, form_class=PeriodQuery) -> Scope:
     """Parse a period query (BadQuery if malformed; 404 for an account not the person's)."""
     form = form_class(request.GET)
     data = form.parsed()
-    accounts = _accounts(request, form.account_id())
+    choices = _accounts(request, None)
+    account_id = form.account_id()
+    accounts = choices if account_id is None else _accounts(request, account_id)
     tz = _zone(request)
     days = form.dates(tz, timezone.now())
-    return Scope(data, accounts, tz, days, periods.local_period(*days, tz))
+    return Scope(data, accounts, choices, tz, days, periods.local_period(*days, tz))
 
 
 def _kpis_json(kpis) -> list[dict]:
@@ -186,7 +192,6 @@ def overview(request):
     scope = _scope(request, TopQuery)
     data, ids, period = scope.data, scope.ids, scope.period
     context = {
-        "owned": list(request.user.x_accounts.order_by("username")),
         "scope": scope,
         "data": data,
         "as_of": rollups.as_of(ids) if ids else None,
@@ -580,7 +585,7 @@ def api_tweet_video(request, tweet_id: int):
 
 def _compared(request, ids: list[int]) -> list[Tweet]:
     """The person's Tweets with these ids, in the order asked; any other id is a 404."""
-    found = Tweet.objects.filter(pk__in=ids, account__owner=request.user).select_related("account")
+    found = _tweets(request).filter(pk__in=ids).select_related("account")
     by_id = {t.pk: t for t in found}
     if len(by_id) != len(ids):
         raise Http404("No such Tweet among yours.")
@@ -594,9 +599,7 @@ def compare(request):
     tweets = _compared(request, data["ids"])
     tz = _zone(request)
     candidates = list(
-        Tweet.objects.filter(account__owner=request.user)
-        .select_related("account")
-        .order_by("-created_at")[:COMPARE_CANDIDATES]
+        _tweets(request).select_related("account").order_by("-created_at")[:COMPARE_CANDIDATES]
     )
     chosen = {t.pk for t in tweets}
     candidates = tweets + [t for t in candidates if t.pk not in chosen]

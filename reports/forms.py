@@ -2,6 +2,8 @@
 
 from django import forms
 
+from accounts.models import XAccount
+
 from .models import ReportSubscription
 
 HOURS = [(hour, f"{hour:02d}:00") for hour in range(24)]
@@ -33,6 +35,6 @@ class SubscriptionForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        # Only the person's own accounts can be chosen; any other id is refused as invalid.
-        self.fields["accounts"].queryset = user.x_accounts.order_by("username")
-        self.fields["accounts"].help_text = "None ticked: every account you have linked."
+        # Only accounts the person may see can be chosen; any other id is refused as invalid.
+        self.fields["accounts"].queryset = XAccount.objects.visible_to(user).order_by("username")
+        self.fields["accounts"].help_text = "None ticked: every account you have or share."

@@ -66,12 +66,12 @@ class ReportSubscription(models.Model):
         return f"{self.get_frequency_display()} report for {self.user}"
 
     def report_accounts(self) -> list[XAccount]:
-        """The accounts the report covers: the chosen ones the person still owns, or else
-        every account they own that is still linked."""
-        owned = XAccount.objects.filter(owner_id=self.user_id)
-        chosen = owned.filter(pk__in=self.accounts.values("pk"))
+        """The accounts the report covers: the chosen ones the person may still see (owned
+        or shared), or else every such account that is still linked."""
+        visible = XAccount.objects.visible_to(self.user)
+        chosen = visible.filter(pk__in=self.accounts.values("pk"))
         if not chosen.exists():
-            chosen = owned.exclude(state=XAccount.State.REVOKED)
+            chosen = visible.exclude(state=XAccount.State.REVOKED)
         return list(chosen.order_by("username"))
 
 
