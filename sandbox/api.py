@@ -1,15 +1,19 @@
-"""The X API v2 endpoints the product uses: /2/users/me, /2/users/:id/tweets, /2/tweets.
+"""The X API v2 endpoints the product uses: /2/users/me, /2/users/:id/tweets, /2/tweets,
+and /2/usage/tweets.
 
 Every request passes through `x_endpoint`: authentication, the request counter, the
-15-minute rate-limit window (headers on every response), injected faults, then the view.
+15-minute rate-limit window (headers on every response), injected faults, then the view,
+then billing: every Post, User and Media a successful answer returns is billed once per
+UTC day (FACTS.md, Billing), which /2/usage/tweets reports for Posts.
 Response shapes follow FACTS.md: arrays never come empty (the key is left out instead),
 per-field authorization errors for private metrics, the promoted-metrics quirk.
 """
 
 import base64
+import json
 import re
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import wraps
 
 from django.http import HttpResponse, JsonResponse
@@ -93,8 +97,8 @@ class BadRequest(Exception):
         self.errors = list(errors)
 
 
-def x_endpoint(name: str, *, user_context_only: bool = False):
-    """Wrap a v2 view: auth, request counting, rate limits, faults, X's headers."""
+def x_endpoint(name: str, *, user_context_only: bool = False, app_only: bool = False):
+    """Wrap a v2 view: auth, request counting, rate limits, faults, X's headers, billing."""
 
     def decorate(view):
         @wraps(view)
@@ -106,6 +110,8 @@ def x_endpoint(name: str, *, user_context_only: bool = False):
                 return problems.unauthorized()
             if user_context_only and caller.kind != "user":
                 return problems.unsupported_authentication()
+            if app_only and caller.kind != "app":
+                return problems.app_only_endpoint()
             if caller.scopes is not None and not {"tweet.read", "users.read"} <= caller.scopes:
                 return problems.forbidden()
 
@@ -131,6 +137,7 @@ def x_endpoint(name: str, *, user_context_only: bool = False):
                         response = view(request, caller, *args, **kwargs)
                     except BadRequest as exc:
                         response = problems.invalid_request(exc.errors)
+                    bill(sandbox, response)
             response["x-rate-limit-limit"] = str(limit)
             response["x-rate-limit-remaining"] = str(remaining)
             response["x-rate-limit-reset"] = str(reset)
@@ -139,6 +146,22 @@ def x_endpoint(name: str, *, user_context_only: bool = False):
         return wrapper
 
     return decorate
+
+
+def bill(sandbox, response) -> None:
+    """Bill the resources of a successful answer; failed requests are free (FACTS.md)."""
+    if not 200 <= response.status_code < 300:
+        return
+    body = json.loads(response.content)
+    data = body.get("data")
+    items = data if isinstance(data, list) else [data] if isinstance(data, dict) else []
+    includes = body.get("includes", {})
+    users = [i for i in items if "username" in i] + includes.get("users", [])
+    tweets = [i for i in items if "edit_history_tweet_ids" in i] + includes.get("tweets", [])
+    day = sandbox.now().date().isoformat()
+    sandbox.store.bill(day, "tweet", [t["id"] for t in tweets])
+    sandbox.store.bill(day, "user", [u["id"] for u in users])
+    sandbox.store.bill(day, "media", [m["media_key"] for m in includes.get("media", [])])
 
 
 def apply_fault(fault: dict, request, bucket: str, remaining: int, reset: int):
@@ -584,3 +607,80 @@ def users_tweets(request, caller, user_id):
     if page is not None and chunk:
         meta["previous_token"] = encode_token("prev", chunk[0].id)
     return JsonResponse(envelope(data, errors, includes, meta))
+
+
+USAGE_FIELDS = frozenset(
+    "cap_reset_day daily_client_app_usage daily_project_usage project_cap project_id"
+    " project_usage".split()
+)
+# Without usage.fields the sandbox answers the summary (X's default is not recorded).
+USAGE_DEFAULT_FIELDS = frozenset("cap_reset_day project_cap project_id project_usage".split())
+
+
+def _usage_days(get) -> int:
+    value = get.get("days", "7")
+    if not value.isdigit() or not 1 <= int(value) <= 90:
+        raise BadRequest(
+            problems.param_error(
+                "days", value, f"The `days` query parameter value [{value}] is not between 1 and 90"
+            )
+        )
+    return int(value)
+
+
+def _cap_start(today: date, reset_day: int) -> date:
+    """The first day of the current cap period: the last reset_day on or before today."""
+    if today.day >= reset_day:
+        return today.replace(day=reset_day)
+    last_month = today.replace(day=1) - timedelta(days=1)
+    return last_month.replace(day=min(reset_day, last_month.day))
+
+
+def _next_reset(today: date, reset_day: int) -> date:
+    if today.day < reset_day:
+        return today.replace(day=reset_day)
+    next_month = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return next_month.replace(day=reset_day)
+
+
+@x_endpoint("usage_tweets", app_only=True)
+def usage_tweets(request, caller):
+    """GET /2/usage/tweets: Posts billed per UTC day (the OpenAPI `Usage` object)."""
+    check_params(request, ("days", "usage.fields"), frozenset())
+    raw = request.GET.get("usage.fields")
+    fields = set(raw.split(",")) if raw is not None else USAGE_DEFAULT_FIELDS
+    bad = sorted(fields - USAGE_FIELDS)
+    if bad:
+        raise BadRequest(
+            *(
+                problems.param_error(
+                    "usage.fields",
+                    value,
+                    f"The `usage.fields` query parameter value [{value}] is not one of"
+                    f" [{','.join(sorted(USAGE_FIELDS))}]",
+                )
+                for value in bad
+            )
+        )
+    days = _usage_days(request.GET)
+    sandbox, config = request.sandbox, request.sandbox.config
+    today = sandbox.now().date()
+    first = today - timedelta(days=days - 1)
+    billed = sandbox.store.billed_per_day("tweet", first.isoformat(), today.isoformat())
+    daily = [
+        {"date": f"{day.isoformat()}T00:00:00.000Z", "usage": billed.get(day.isoformat(), 0)}
+        for day in (first + timedelta(days=n) for n in range(days))
+    ]
+    cap_start = _cap_start(today, config.cap_reset_day)
+    this_period = sandbox.store.billed_per_day("tweet", cap_start.isoformat(), today.isoformat())
+    usage = {
+        "project_id": config.project_id,
+        "project_cap": config.project_cap,
+        "project_usage": sum(this_period.values()),
+        "cap_reset_day": (_next_reset(today, config.cap_reset_day) - today).days,
+        "daily_project_usage": {"project_id": int(config.project_id), "usage": daily},
+        "daily_client_app_usage": [
+            {"client_app_id": config.client_app_id, "usage": daily, "usage_result_count": days}
+        ],
+    }
+    return JsonResponse({"data": {k: v for k, v in usage.items() if k in fields}})

@@ -47,8 +47,8 @@ class SandboxConfig:
     timestamp_lifetime: int = 600
     # GET /2/usage/tweets: the project and its one app, the monthly Post cap (FACTS.md:
     # 2 million on pay-per-use) and the day of the month it resets on.
-    project_id: str = "1700000000000000100"
-    client_app_id: str = "1700000000000000101"
+    project_id: str = "1870562"
+    client_app_id: str = "28473916"
     project_cap: int = 2_000_000
     cap_reset_day: int = 1
 

@@ -92,7 +92,7 @@ def faults(request, payload):
 
     Kinds: server_error (status), slow (seconds), malformed_json, rate_limit (reset_in),
     usage_capped, client_forbidden. Endpoints: tweets_lookup, tweet_lookup, users_tweets,
-    users_me, users_id. Callers: "user:<id>" or "app"."""
+    users_me, users_id, usage_tweets. Callers: "user:<id>" or "app"."""
     store = request.sandbox.store
     if request.method == "POST":
         if payload.get("kind") not in FAULT_KINDS:
@@ -143,8 +143,9 @@ def oauth1_tokens(request, payload):
 
 @control
 def reset(request, payload):
-    """POST: forget rate-limit windows, faults, request counts and nonces; real clock."""
+    """POST: forget rate-limit windows, faults, request counts, nonces and billed reads;
+    real clock."""
     store = request.sandbox.store
-    store.clear("rate_windows", "faults", "request_counts", "nonces")
+    store.clear("rate_windows", "faults", "request_counts", "nonces", "billed_reads")
     store.set_clock()
     return JsonResponse({"reset": True})

@@ -36,6 +36,20 @@ def unsupported_authentication():
     )
 
 
+def app_only_endpoint():
+    """A user token on an endpoint that takes the app's bearer token only."""
+    return problem_response(
+        {
+            "title": "Unsupported Authentication",
+            "detail": "Authenticating with OAuth 2.0 User Context is forbidden for this"
+            " endpoint.  Supported authentication types are [OAuth 2.0 Application-Only].",
+            "type": PROBLEMS + "unsupported-authentication",
+            "status": 403,
+        },
+        403,
+    )
+
+
 def client_forbidden():
     return problem_response(
         {

@@ -1,5 +1,5 @@
 """The sandbox's own state: tokens, nonces, grants, rate-limit windows, request counts,
-faults and the clock.
+faults, billed reads and the clock.
 
 It lives in a SQLite file of its own (never the product's database), so tokens the
 sandbox issued stay valid when it restarts. Every method opens a short transaction;
@@ -52,6 +52,10 @@ CREATE TABLE IF NOT EXISTS request_counts (
 );
 CREATE TABLE IF NOT EXISTS faults (
     id INTEGER PRIMARY KEY AUTOINCREMENT, rule TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS billed_reads (
+    day TEXT NOT NULL, kind TEXT NOT NULL, resource_id TEXT NOT NULL,
+    PRIMARY KEY (day, kind, resource_id)
 );
 """
 
@@ -357,6 +361,26 @@ class Store:
             "SELECT endpoint, caller, count FROM request_counts ORDER BY endpoint, caller"
         )
         return [dict(row) for row in rows]
+
+    # --- billing: each resource once per UTC day (FACTS.md, Billing) ----------------
+
+    def bill(self, day: str, kind: str, resource_ids) -> None:
+        """Record the resources one successful answer returned; a resource already billed
+        on that UTC day (for this app: the sandbox has one) costs nothing again."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO billed_reads VALUES (?, ?, ?)",
+                [(day, kind, resource_id) for resource_id in resource_ids],
+            )
+
+    def billed_per_day(self, kind: str, first_day: str, last_day: str) -> dict[str, int]:
+        """{day: resources billed} for the days in [first_day, last_day] that have any."""
+        rows = self._connection().execute(
+            "SELECT day, count(*) AS n FROM billed_reads WHERE kind = ? AND day BETWEEN ? AND ?"
+            " GROUP BY day",
+            (kind, first_day, last_day),
+        )
+        return {row["day"]: row["n"] for row in rows}
 
     # --- faults ---------------------------------------------------------------------
 

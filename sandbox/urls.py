@@ -22,6 +22,7 @@ urlpatterns = [
     path("2/users/<str:user_id>/tweets", api.users_tweets),
     path("2/tweets", api.tweets_lookup),
     path("2/tweets/<str:tweet_id>", api.tweet_lookup),
+    path("2/usage/tweets", api.usage_tweets),
     re_path(r"^1\.1/(?P<path>.*)$", oauth_views.v1_endpoint),
     # Sandbox-only controls
     path("__sandbox__/", control.index),
