@@ -19,7 +19,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 USER_AGENT = "metricsdash"
 # Endpoints whose `data` is one object; the others answer a list.
-SINGLE_OBJECT_ENDPOINTS = frozenset({"users_me"})
+SINGLE_OBJECT_ENDPOINTS = frozenset({"users_me", "usage_tweets"})
 LIST_ENDPOINTS = frozenset({"users_tweets", "tweets_lookup"})
 MAX_LOOKUP_IDS = 100
 _PROBLEM_RE = re.compile(r"/2/problems/([A-Za-z0-9._-]+)$")
@@ -634,6 +634,98 @@ class XClient:
             raise ValueError(f"between 1 and {MAX_LOOKUP_IDS} ids per lookup, not {len(ids)}")
         params = {"ids": ",".join(ids), **_fields(tweet_fields, expansions, media_fields)}
         return self.get("tweets_lookup", "/2/tweets", params)
+
+    def usage(self, days: int = 7) -> Usage:
+        """GET /2/usage/tweets (the app's bearer token): Posts X billed over `days` UTC
+        days (1 to 90), and in the current cap period."""
+        if not 1 <= days <= 90:
+            raise ValueError(f"days must be between 1 and 90, not {days}")
+        params = {"days": str(days), "usage.fields": ",".join(USAGE_FIELDS)}
+        page = self.get("usage_tweets", "/2/usage/tweets", params)
+        return parse_usage(page.data[0] if page.data else {})
+
+
+# --- usage: X's own count of the Posts it billed ---------------------------------------
+
+USAGE_FIELDS = (
+    "cap_reset_day",
+    "daily_client_app_usage",
+    "daily_project_usage",
+    "project_cap",
+    "project_id",
+    "project_usage",
+)
+
+
+@dataclass(frozen=True)
+class Usage:
+    """GET /2/usage/tweets: Posts X billed per UTC day, and in the current cap period."""
+
+    daily: dict[date, int]
+    project_usage: int | None = None
+    project_cap: int | None = None
+    cap_reset_day: int | None = None
+
+
+def _usage_count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit():
+        raise BadResponse(f"X API usage_tweets: {value!r} is not a count"[:200], status=200)
+    return int(value)
+
+
+def _usage_day(value: Any) -> date:
+    """`2021-01-06T18:40:40.000Z` (the spec) or `2024-01-15` (the usage pages' example)."""
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        message = f"X API usage_tweets: {value!r} is not a date"[:200]
+        raise BadResponse(message, status=200) from None
+
+
+def _daily(entries: Any, count) -> dict[date, int]:
+    if not _objects(entries):
+        raise BadResponse("X API usage_tweets: a daily usage that is not a list", status=200)
+    out: dict[date, int] = {}
+    for entry in entries:
+        day = _usage_day(entry.get("date"))
+        out[day] = out.get(day, 0) + count(entry.get("usage"))
+    return out
+
+
+def _per_app(apps: Any) -> int:
+    """The usage pages' `[{"app_id", "tweets_consumed"}]`: summed over the apps."""
+    if not _objects(apps):
+        raise BadResponse("X API usage_tweets: a day's usage that is not a list", status=200)
+    return sum(_usage_count(app.get("tweets_consumed", 0)) for app in apps)
+
+
+def parse_usage(data: dict) -> Usage:
+    """Read both shapes FACTS.md lists: the spec's `daily_project_usage` object with a
+    `usage` list of {date, usage}, or the usage pages' list of {date, usage: [{app_id,
+    tweets_consumed}]}; without either, the per-app lists summed."""
+    project = data.get("daily_project_usage")
+    if isinstance(project, dict):
+        daily = _daily(project.get("usage", []), _usage_count)
+    elif isinstance(project, list):
+        daily = _daily(project, _per_app)
+    elif project is None:
+        daily = {}
+        apps = data.get("daily_client_app_usage", [])
+        for app in apps if _objects(apps) else []:
+            for day, n in _daily(app.get("usage", []), _usage_count).items():
+                daily[day] = daily.get(day, 0) + n
+    else:
+        raise BadResponse("X API usage_tweets: daily_project_usage of no known shape", status=200)
+
+    def optional(name: str) -> int | None:
+        return None if data.get(name) is None else _usage_count(data[name])
+
+    return Usage(
+        daily=daily,
+        project_usage=optional("project_usage"),
+        project_cap=optional("project_cap"),
+        cap_reset_day=optional("cap_reset_day"),
+    )
 
 
 def _json_or_none(response: requests.Response) -> tuple[Any, bool]:
