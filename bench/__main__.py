@@ -9,7 +9,6 @@ missed.
 """
 
 import argparse
-import os
 import sys
 import time
 import traceback
@@ -17,44 +16,12 @@ from datetime import UTC, datetime
 from importlib import import_module
 from pathlib import Path
 
+from bench import database
+
 # The order they run in; each is bench/<name>.py with run(quick) -> list[Figure].
 MODULES = []
 
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/metricsdash_bench"
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def configure(database_url: str) -> None:
-    """Django with DEBUG off on the bench database, which is created and migrated first."""
-    os.environ["DEBUG"] = "false"
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "metricsdash.settings")
-    # Bench-only secrets: DEBUG off refuses the demo's; nothing here leaves this machine.
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0001")
-    os.environ.setdefault(
-        "TOKEN_ENCRYPTION_KEYS", "YmVuY2gtb25seS1rZXktbm90LWZvci1wcm9kdWN0aW9uMDE="
-    )
-    create_database(database_url)
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", interactive=False, verbosity=0)
-
-
-def create_database(database_url: str) -> None:
-    import environ
-    import psycopg
-    from psycopg import sql
-
-    db = environ.Env.db_url_config(database_url)
-    server = {"host": db["HOST"] or "127.0.0.1", "port": db["PORT"] or 5432, "user": db["USER"]}
-    if db["PASSWORD"]:
-        server["password"] = db["PASSWORD"]
-    with psycopg.connect(dbname="postgres", autocommit=True, **server) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]])
-        if exists.fetchone() is None:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db["NAME"])))
 
 
 def run_module(name: str, quick: bool) -> dict:
@@ -80,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown benchmark(s) {sorted(unknown)}; known: {MODULES}")
 
-    configure(os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
+    database.configure()
     from bench import report
 
     started = datetime.now(UTC)
