@@ -55,6 +55,8 @@ class Tweet(models.Model):
     last_sampled_at = models.DateTimeField(null=True, blank=True)
     # The last private snapshot, taken just before X stops handing private metrics out.
     final_private_at = models.DateTimeField(null=True, blank=True)
+    # The last UTC day X billed a read of this Tweet: X bills a Post once per day.
+    last_billed_on = models.DateField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -216,6 +218,26 @@ class AudienceHourly(models.Model):
 
     def __str__(self):
         return f"{self.account_id} {self.bucket:%Y-%m-%d %H:%M} {self.net_follows:+d}"
+
+
+class BilledReads(models.Model):
+    """Posts X billed per account and UTC day, each Tweet once a day however often it was
+    read (tweets/billing.py). A counter, not a row per read: 300,000 live Tweets polled
+    all day make one row per account and day."""
+
+    account = models.ForeignKey(XAccount, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    tweets = models.PositiveIntegerField(default=0, db_default=0)
+
+    class Meta:
+        verbose_name_plural = "billed reads"
+        constraints = [
+            # Upserted by every poll; the health page sums a range of days.
+            models.UniqueConstraint(fields=["account", "day"], name="billedreads_unique_day")
+        ]
+
+    def __str__(self):
+        return f"{self.account_id} {self.day:%Y-%m-%d} {self.tweets}"
 
 
 class PollRunQuerySet(models.QuerySet):
