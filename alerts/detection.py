@@ -1,0 +1,117 @@
+"""Which Tweets an account's rules alert on, from the samples a poll just wrote.
+
+Runs after every poll, so it asks X nothing and reads only the Tweets whose latest sample
+is new (last_sampled_at at or after the poll's start).
+
+"Usual" for a Tweet at age a: the median, over the account's REFERENCES most recent other
+Tweets of the same kind posted before it (never Retweets, whose counts are the original's),
+of their value at the same age a. A reference's value at age a is its latest sample taken at
+or before that age (a step: samples are written only when a value changed, so the latest
+one holds until the next). Only references sampled by that age count, and a Tweet alerts
+only when at least MIN_REFERENCES of them give a usual value above zero: a median of two
+says nothing. Same kind, because a reply reaches a fraction of an original's audience.
+A reference's value is read at or before the age, so a reference polled hourly gives its
+value up to an hour early: the usual value leans low, never high.
+
+Each rule alerts at most once per Tweet (the ledger, alerts/ledger.py).
+"""
+
+from datetime import datetime, timedelta
+
+from django.db import connection
+
+from accounts.models import XAccount
+from tweets.metrics import TWEET_METRICS
+from tweets.models import Tweet, TweetSample
+
+from . import ledger
+from .models import Alert, AlertRule
+
+METRIC_COLUMNS = {metric.name for metric in TWEET_METRICS}
+REFERENCES = 20
+MIN_REFERENCES = 5
+# A spike is worth acting on while the Tweet is young; a threshold while X still counts.
+WATCH = {AlertRule.Kind.SPIKE: timedelta(days=7), AlertRule.Kind.THRESHOLD: timedelta(days=90)}
+
+TWEETS = Tweet._meta.db_table
+SAMPLES = TweetSample._meta.db_table
+ALERTS = Alert._meta.db_table
+
+# The Tweets a poll sampled (by tweet_account_created_idx), with their latest value, and
+# not yet alerted by this rule.
+CANDIDATES = f"""
+    SELECT t.id, t.kind, t.created_at, s.captured_at - t.created_at AS age, s.{{column}} AS value
+    FROM {TWEETS} t
+    JOIN {SAMPLES} s ON s.tweet_id = t.id AND s.captured_at = t.last_sampled_at
+    WHERE t.account_id = %(account)s
+      AND t.created_at >= %(oldest)s
+      AND t.last_sampled_at >= %(since)s
+      AND t.kind <> 'retweet'
+      AND s.{{column}} IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM {ALERTS} a WHERE a.rule_id = %(rule)s AND a.tweet_id = t.id)
+"""
+
+THRESHOLD = f"""
+    SELECT c.id, c.value, NULL, NULL FROM ({CANDIDATES}) c WHERE c.value >= %(threshold)s
+"""
+
+# For each candidate, walk the account's earlier Tweets of its kind, newest first, keeping
+# those with a sample by the candidate's age (the samples' primary key serves the inner
+# lookup), until REFERENCES are found; then their median.
+SPIKE = f"""
+    SELECT c.id, c.value, usual.value, usual.n
+    FROM ({CANDIDATES}) c
+    CROSS JOIN LATERAL (
+        SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ref.value) AS value, count(*) AS n
+        FROM (
+            SELECT at_age.value
+            FROM {TWEETS} r
+            CROSS JOIN LATERAL (
+                SELECT rs.{{column}} AS value FROM {SAMPLES} rs
+                WHERE rs.tweet_id = r.id AND rs.captured_at <= r.created_at + c.age
+                ORDER BY rs.captured_at DESC LIMIT 1
+            ) at_age
+            WHERE r.account_id = %(account)s
+              AND r.kind = c.kind
+              AND r.id <> c.id
+              AND r.created_at <= c.created_at
+              AND at_age.value IS NOT NULL
+            ORDER BY r.created_at DESC
+            LIMIT {REFERENCES}
+        ) ref
+    ) usual
+    WHERE usual.n >= {MIN_REFERENCES}
+      AND usual.value > 0
+      AND c.value >= %(factor)s * usual.value
+"""
+
+
+def findings(rule: AlertRule, since: datetime, now: datetime) -> list[tuple]:
+    """(tweet id, value, usual, references) for every Tweet sampled since `since` that
+    `rule` alerts on and has not alerted on yet."""
+    if rule.metric not in METRIC_COLUMNS:
+        raise ValueError(f"Rule {rule.pk} names no metric: {rule.metric!r}")
+    params = {
+        "account": rule.account_id,
+        "oldest": now - WATCH[rule.kind],
+        "since": since,
+        "rule": rule.pk,
+        "threshold": rule.threshold,
+        "factor": rule.factor,
+    }
+    sql = SPIKE if rule.kind == AlertRule.Kind.SPIKE else THRESHOLD
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(column=rule.metric), params)
+        return cursor.fetchall()
+
+
+def check_tweets(account: XAccount, since: datetime, now: datetime) -> list[Alert]:
+    """Raise every alert the account's enabled rules find among the Tweets sampled since
+    `since`; returns the alerts this call raised (a replay raises none)."""
+    raised = []
+    for rule in AlertRule.objects.filter(account=account, enabled=True):
+        for tweet_id, value, usual, references in findings(rule, since, now):
+            alert = ledger.raise_tweet_alert(rule, tweet_id, value, usual, references, now)
+            if alert is not None:
+                raised.append(alert)
+    return raised
