@@ -350,6 +350,15 @@ CELERY_BEAT_SCHEDULE["send-reports"] = {
     "options": {"expires": max(REPORT_TICK_SECONDS - 5, 1)},
 }
 
+# --- Alerts (alerts/): rules are checked after each poll; the beat checks health --------
+# (re-authorisation asked from the admin, re-linked accounts, accounts gone quiet).
+ALERTS_HEALTH_TICK_SECONDS = env.int("ALERTS_HEALTH_TICK_SECONDS", default=60)
+CELERY_BEAT_SCHEDULE["check-alert-health"] = {
+    "task": "alerts.tasks.check_health",
+    "schedule": ALERTS_HEALTH_TICK_SECONDS,
+    "options": {"expires": max(ALERTS_HEALTH_TICK_SECONDS - 5, 1)},
+}
+
 # --- Where alerts go: email and webhooks (notifications/, docs/ALERTS.md) ----------------
 
 # Webhook URLs: http as well as https (default: only while DEBUG is on), and loopback,
