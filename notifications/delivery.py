@@ -9,12 +9,16 @@ person's quiet hours are due when those hours end; the beat tick sends them then
 """
 
 import logging
+import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -90,3 +94,39 @@ def _hand_to_worker(ids: list[int]) -> None:
     except OperationalError:
         # The broker is down: the rows are committed, and the beat tick sends them later.
         logger.warning("Could not queue alert deliveries %s; the tick will", ids)
+
+
+TEST_WINDOW = timedelta(hours=1)
+
+
+def tests_left(user, now: datetime | None = None) -> int:
+    """How many more "send a test" the person may ask for in the sliding hour."""
+    now = now or timezone.now()
+    sent = (
+        Delivery.objects.filter(
+            destination__user=user, message__kind="test", created_at__gt=now - TEST_WINDOW
+        )
+        .values("key")
+        .distinct()
+        .count()
+    )
+    return max(0, settings.ALERT_TESTS_PER_HOUR - sent)
+
+
+def send_test(user) -> list[Delivery] | None:
+    """One "test" message to each of the person's enabled destinations; None when the
+    hour's allowance (ALERT_TESTS_PER_HOUR) is used up."""
+    now = timezone.now()
+    with transaction.atomic():
+        # One person's requests queue up here, so two of them never both see room left.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        if tests_left(user, now) == 0:
+            return None
+        message = Message(
+            kind="test",
+            title="Test alert from metricsdash",
+            text="Alerts reach this place. Nothing else happened.",
+            url=settings.SITE_URL + reverse("notifications:settings"),
+            fields={"Sent by": user.get_username()},
+        )
+        return notify([user], message, key=f"test:{user.pk}:{uuid.uuid4().hex}")

@@ -13,6 +13,7 @@ from django.apps import apps
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from notifications.models import Destination
 from tests.dashboard.test_outsiders import Objects
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +22,7 @@ ACCOUNT = lambda o: {"account_id": o.account.pk}  # noqa: E731
 TWEET = lambda o: {"tweet_id": o.tweet.pk}  # noqa: E731
 TOKEN = lambda o: {"token": "not-a-signed-token"}  # noqa: E731 - refused before the view
 NONE = lambda o: {}  # noqa: E731
+EMAIL_DESTINATION = lambda o: {"pk": Destination.email_of(o.account.owner).pk}  # noqa: E731
 
 # URL name -> its path parameters from alice's objects. Views that take a POST to change
 # something (sign in and out, link, pause, unlink, settings, previews...).
@@ -38,6 +40,11 @@ CHANGES_STATE = {
     "reports:settings": NONE,
     "reports:preview": lambda o: {"frequency": "weekly"},
     "reports:resend_confirmation": NONE,
+    "notifications:add": NONE,
+    "notifications:toggle": EMAIL_DESTINATION,
+    "notifications:remove": EMAIL_DESTINATION,  # the email one cannot be removed: a 404
+    "notifications:quiet_hours": NONE,
+    "notifications:test": NONE,
     "dashboard:settings": NONE,
     "accounts:unlink": ACCOUNT,  # last but one: it deletes the account
     "logout": NONE,  # last: it ends the session
@@ -45,6 +52,7 @@ CHANGES_STATE = {
 # GET-only views: a POST without a token is refused all the same.
 READ_ONLY = {
     "home": NONE,
+    "notifications:settings": NONE,
     "accounts:list": NONE,
     "accounts:oauth1_callback": NONE,
     "accounts:oauth2_callback": NONE,

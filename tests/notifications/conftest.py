@@ -1,0 +1,84 @@
+"""Fixtures for the notification tests: a webhook receiver on loopback, the real SMTP
+server (tests/reports/conftest.py), and destinations made as the settings page makes them.
+
+`receiver` is a `http.server` in a thread on a free port: it records every request (path,
+headers, raw body) and answers each with the next code of `answers` (200 once they run
+out). The webhook rules allow loopback here (ALERT_WEBHOOK_ALLOW_PRIVATE), as an operator
+would on a trusted network; the URL-rule tests turn it off again.
+"""
+
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from notifications.models import Destination
+from tests.reports.conftest import smtp  # noqa: F401 - real SMTP on loopback
+
+
+@dataclass(frozen=True)
+class Received:
+    path: str
+    headers: dict
+    body: bytes
+
+
+class Receiver:
+    """What the receiver was sent, and what it answers next."""
+
+    def __init__(self):
+        self.requests: list[Received] = []
+        self.answers: list[int] = []
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with receiver.lock:
+                    receiver.requests.append(Received(self.path, dict(self.headers), body))
+                    code = receiver.answers.pop(0) if receiver.answers else 200
+                self.send_response(code)
+                self.send_header("Content-Type", "text/plain")
+                self.end_headers()
+                self.wfile.write(b"ok" if code < 300 else b"receiver says no")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/metricsdash"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver(settings):
+    settings.ALERT_WEBHOOK_ALLOW_PRIVATE = True
+    settings.ALERT_WEBHOOK_ALLOW_HTTP = True
+    running = Receiver()
+    running.thread.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(autouse=True)
+def _site(settings):
+    settings.SITE_URL = "https://metrics.example.com"
+
+
+def webhook(user, url, kind="webhook", name="Ops hook") -> tuple[Destination, str | None]:
+    """A destination as the settings page adds it; (it, its secret or None)."""
+    destination = Destination(user=user, kind=kind, name=name)
+    secret = destination.set_url(url)
+    destination.save()
+    return destination, secret
+
+
+def email_off(user) -> None:
+    """Only the webhooks, for tests about them."""
+    Destination.objects.filter(pk=Destination.email_of(user).pk).update(enabled=False)
