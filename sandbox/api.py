@@ -304,7 +304,7 @@ def render_tweet(world, tweet, fields: set[str], metrics: dict) -> dict:
     return body
 
 
-def render_media(world, media, fields: set[str], now: datetime, private: bool) -> dict:
+def render_media(world, media, fields: set[str], now: datetime, private: bool, takeoffs) -> dict:
     body = {"media_key": media.media_key, "type": media.type}
     if "duration_ms" in fields and media.duration_ms is not None:
         body["duration_ms"] = media.duration_ms
@@ -315,7 +315,7 @@ def render_media(world, media, fields: set[str], now: datetime, private: bool) -
     if "preview_image_url" in fields:
         body["preview_image_url"] = media.preview_image_url
     if media.type == "video":
-        metrics = world.media_metrics(media, now)
+        metrics = world.media_metrics(media, now, takeoffs)
         groups = ("public_metrics", *PRIVATE_GROUPS) if private else ("public_metrics",)
         for group in groups:
             if group in fields and group in metrics:
@@ -332,6 +332,7 @@ def tweets_payload(request, caller, tweets, params, parameter: str) -> tuple[lis
     """
     sandbox = request.sandbox
     world, now = sandbox.world, sandbox.now()
+    takeoffs = sandbox.takeoffs()
     fields = params.get("tweet.fields", set())
     private_requested = [g for g in PRIVATE_GROUPS if g in fields]
     data, errors, media_private = [], [], {}
@@ -346,7 +347,7 @@ def tweets_payload(request, caller, tweets, params, parameter: str) -> tuple[lis
                 for sub in PRIVATE_SUBFIELDS[group]
             )
             continue
-        metrics = world.tweet_metrics(tweet, now)
+        metrics = world.tweet_metrics(tweet, now, takeoffs.get(tweet.id))
         if "promoted_metrics" in fields and "promoted_metrics" not in metrics:
             continue
         data.append(render_tweet(world, tweet, fields, metrics))
@@ -359,7 +360,7 @@ def tweets_payload(request, caller, tweets, params, parameter: str) -> tuple[lis
         for key, private in media_private.items():
             item = world.media(key, now)
             if item is not None:
-                media.append(render_media(world, item, media_fields, now, private))
+                media.append(render_media(world, item, media_fields, now, private, takeoffs))
         if media:
             includes["media"] = media
     return data, errors, includes

@@ -118,6 +118,60 @@ def requests_made(request, payload):
     return JsonResponse({"total": sum(c["count"] for c in counts), "counts": counts})
 
 
+MAX_TAKEOFF_FACTOR = 1000
+
+
+@control
+def takeoff(request, payload):
+    """POST {"tweet_id", "factor", "at"?}: from `at` (default: the sandbox's now) the Tweet's
+    organic counts grow `factor` times as fast. {"username" or "user_id", "next": true,
+    "factor", "at"?}: the same for the user's next Tweet (not a Retweet) posted after the
+    sandbox's now, from its posting (or `at`). Answers the Tweet's id, posting time, factor
+    and instant. GET lists them; DELETE forgets them (the world is as the seed made it)."""
+    sandbox = request.sandbox
+    if request.method == "DELETE":
+        sandbox.store.clear("takeoffs")
+    if request.method != "POST":
+        listed = [
+            {"tweet_id": tweet_id, "factor": t.factor, "at": t.at.isoformat()}
+            for tweet_id, t in sandbox.takeoffs().items()
+        ]
+        return JsonResponse({"takeoffs": listed})
+    factor = float(payload["factor"])
+    if not 1 <= factor <= MAX_TAKEOFF_FACTOR:
+        raise ValueError(f"factor must be between 1 and {MAX_TAKEOFF_FACTOR}")
+    world, now = sandbox.world, sandbox.now()
+    if payload.get("next"):
+        user = world.user(str(payload.get("user_id", ""))) or world.user_by_username(
+            str(payload.get("username", ""))
+        )
+        if user is None:
+            raise ValueError("no such user (give user_id or username)")
+        tweet = world.next_tweet(user.id, now)
+        if tweet is None:
+            raise ValueError("the user posts nothing in the next 30 days")
+    else:
+        tweet = world.tweet(str(payload["tweet_id"]), now)
+        if tweet is None or tweet.kind == "retweet":
+            raise ValueError("no such Tweet (not a Retweet) posted by now")
+    at = _instant(payload["at"]) if "at" in payload else max(now, tweet.created_at)
+    sandbox.store.set_takeoff(tweet.id, factor, at.timestamp())
+    body = {
+        "tweet_id": tweet.id,
+        "created_at": tweet.created_at.isoformat(),
+        "factor": factor,
+        "at": at.isoformat(),
+    }
+    return JsonResponse(body, status=201)
+
+
+def _instant(value) -> datetime:
+    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError("an instant needs a timezone (end it with Z)")
+    return moment
+
+
 @control
 def revoke(request, payload):
     """POST {"user_id"} revokes every token of a user; {"token"} one token."""
@@ -143,9 +197,9 @@ def oauth1_tokens(request, payload):
 
 @control
 def reset(request, payload):
-    """POST: forget rate-limit windows, faults, request counts, nonces and billed reads;
-    real clock."""
+    """POST: forget rate-limit windows, faults, request counts, nonces, billed reads and
+    takeoffs; real clock."""
     store = request.sandbox.store
-    store.clear("rate_windows", "faults", "request_counts", "nonces", "billed_reads")
+    store.clear("rate_windows", "faults", "request_counts", "nonces", "billed_reads", "takeoffs")
     store.set_clock()
     return JsonResponse({"reset": True})

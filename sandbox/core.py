@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from .config import SandboxConfig
 from .oauth1 import OAuth1Server
 from .store import Store
-from .world import World
+from .world import Takeoff, World
 
 
 @dataclass(frozen=True)
@@ -42,3 +42,10 @@ class Sandbox:
 
     def now_epoch(self) -> float:
         return self.store.now()
+
+    def takeoffs(self) -> dict[str, Takeoff]:
+        """The Tweets made to take off, by id (/__sandbox__/takeoff)."""
+        return {
+            tweet_id: Takeoff(factor, datetime.fromtimestamp(at, UTC))
+            for tweet_id, (factor, at) in self.store.takeoffs().items()
+        }

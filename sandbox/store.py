@@ -16,6 +16,9 @@ from pathlib import Path
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS takeoffs (
+    tweet_id TEXT PRIMARY KEY, factor REAL NOT NULL, at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS request_tokens (
     token TEXT PRIMARY KEY, secret TEXT NOT NULL, client_key TEXT NOT NULL,
     callback TEXT NOT NULL, created_at REAL NOT NULL,
@@ -413,6 +416,21 @@ class Store:
                         )
                 return rule
         return None
+
+    # --- takeoffs: Tweets the world makes grow faster (control endpoint) -------------
+
+    def set_takeoff(self, tweet_id: str, factor: float, at: float) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO takeoffs VALUES (?, ?, ?) ON CONFLICT (tweet_id)"
+                " DO UPDATE SET factor = excluded.factor, at = excluded.at",
+                (tweet_id, factor, at),
+            )
+
+    def takeoffs(self) -> dict[str, tuple[float, float]]:
+        """{Tweet id: (factor, unix time it takes off)}."""
+        rows = self._connection().execute("SELECT tweet_id, factor, at FROM takeoffs")
+        return {row["tweet_id"]: (row["factor"], row["at"]) for row in rows}
 
     def clear(self, *tables: str) -> None:
         with self.transaction() as db:

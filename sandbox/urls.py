@@ -29,6 +29,7 @@ urlpatterns = [
     path("__sandbox__/clock", control.clock),
     path("__sandbox__/faults", control.faults),
     path("__sandbox__/requests", control.requests_made),
+    path("__sandbox__/takeoff", control.takeoff),
     path("__sandbox__/revoke", control.revoke),
     path("__sandbox__/oauth1/tokens", control.oauth1_tokens),
     path("__sandbox__/reset", control.reset),

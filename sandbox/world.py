@@ -30,7 +30,7 @@ import hashlib
 import math
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple, TypeVar
@@ -62,6 +62,10 @@ _REUSE_MAX_H = 14 * 24
 _MAX_ORGANIC_REACH = 100_000_000
 _MAX_PAID_REACH = 25_000_000
 _VIRAL_SHARE = 0.004
+# A Tweet that took off stays inside the int32 counts X's clients parse.
+_MAX_TAKEOFF_COUNT = 2_000_000_000
+# How far ahead next_tweet looks for a user's next post.
+_NEXT_TWEET_SCAN_H = 30 * 24
 _KIND_REACH = {"original": 1.0, "quote": 0.6, "reply": 0.12}
 
 # Best slots: three distinct (weekday, local hour) within 3 hours of the posting peak. The
@@ -496,6 +500,14 @@ def _generated_profile(seed: int, number: int, live_tweets: int) -> _Profile:
     )
 
 
+class Takeoff(NamedTuple):
+    """From ``at`` on, a Tweet's organic counts grow ``factor`` times as fast: how the world
+    makes a Tweet take off (set through /__sandbox__/takeoff, kept in the sandbox's store)."""
+
+    factor: float
+    at: datetime
+
+
 class BestSlot(NamedTuple):
     """A local (weekday, hour) where the user's Tweets reach ``factor`` times more people.
 
@@ -643,6 +655,19 @@ def _organic_counts(model: _Model, age_h: float) -> dict[str, int]:
     withdrawn = sum(size for at_h, size in model.unlikes if at_h <= age_h)
     counts["like_count"] = max(0, counts["like_count"] - withdrawn)
     return counts
+
+
+def _taken_off(model: _Model, age_h: float, takeoff_h: float, factor: float) -> dict[str, int]:
+    """Organic counts of a Tweet that took off at age ``takeoff_h``: as before until then,
+    then every count grows ``factor`` times as fast as it would have (capped in int32)."""
+    counts = _organic_counts(model, age_h)
+    if age_h <= takeoff_h:
+        return counts
+    before = _organic_counts(model, max(0.0, takeoff_h))
+    return {
+        field: max(0, min(_MAX_TAKEOFF_COUNT, before[field] + int(factor * (n - before[field]))))
+        for field, n in counts.items()
+    }
 
 
 def _paid_counts(model: _Model, age_h: float) -> dict[str, int]:
@@ -801,19 +826,43 @@ class World:
             return None
         return self._media_record(media_key)
 
-    def tweet_metrics(self, tweet: SimTweet, now: datetime) -> dict[str, dict[str, int]]:
+    def next_tweet(self, user_id: str, after: datetime) -> SimTweet | None:
+        """The user's first Tweet (not a Retweet) posted after ``after``, within 30 days;
+        the world is a function of time, so the future is known."""
+        user_index = self._index_by_user_id.get(user_id) if isinstance(user_id, str) else None
+        if user_index is None:
+            return None
+        after_ms = _unix_ms(after)
+        first_hour = max(self._start_hour, after_ms // _HOUR_MS)
+        for hour in range(first_hour, first_hour + _NEXT_TWEET_SCAN_H):
+            for tweet in self._bucket(user_index, hour):
+                if tweet.kind != "retweet" and _created_ms(tweet) > after_ms:
+                    return tweet
+        return None
+
+    def _organic(self, tweet: SimTweet, age_h: float, takeoff: Takeoff | None) -> dict[str, int]:
+        model = self._model(tweet)
+        if takeoff is None:
+            return _organic_counts(model, age_h)
+        takeoff_h = (_unix_ms(takeoff.at) - _created_ms(tweet)) / _HOUR_MS
+        return _taken_off(model, age_h, takeoff_h, takeoff.factor)
+
+    def tweet_metrics(
+        self, tweet: SimTweet, now: datetime, takeoff: Takeoff | None = None
+    ) -> dict[str, dict[str, int]]:
         """All metric groups of the Tweet at now, with X's wire names; totals = organic + paid.
 
         Values are evaluated at ``now`` truncated to whole seconds and are zero before the
         Tweet is posted. ``promoted_metrics`` is present only for promoted Tweets. A retweet
         carries the original's retweet_count, zeros for its other public counts and no
-        private group (FACTS.md, "Retweets made by the account").
+        private group (FACTS.md, "Retweets made by the account"). A ``takeoff`` makes its
+        organic counts grow faster from an instant on.
         """
         if tweet.kind == "retweet":
             return self._retweet_metrics(tweet, now)
         age_h = max(0, _second_ms(now) - _created_ms(tweet)) / _HOUR_MS
         model = self._model(tweet)
-        organic = _organic_counts(model, age_h)
+        organic = self._organic(tweet, age_h, takeoff)
         paid = _paid_counts(model, age_h) if tweet.promoted else None
 
         def total(field: str) -> int:
@@ -839,8 +888,11 @@ class World:
             metrics["promoted_metrics"] = paid
         return metrics
 
-    def media_metrics(self, media: SimMedia, now: datetime) -> dict[str, dict[str, int]]:
+    def media_metrics(
+        self, media: SimMedia, now: datetime, takeoffs: Mapping[str, Takeoff] | None = None
+    ) -> dict[str, dict[str, int]]:
         """A video's metric groups at now, summed over its carrying Tweets; ``{}`` for photos.
+        ``takeoffs`` ({Tweet id: Takeoff}) are those of the carrying Tweets that took off.
 
         ``promoted_metrics`` is present once a promoted carrying Tweet is posted.
         """
@@ -857,7 +909,8 @@ class World:
                 continue
             model = self._model(tweet)
             age_h = max(0, evaluated_ms - _created_ms(tweet)) / _HOUR_MS
-            impressions = _organic_counts(model, age_h)["impression_count"]
+            takeoff = (takeoffs or {}).get(tweet_id)
+            impressions = self._organic(tweet, age_h, takeoff)["impression_count"]
             counts = _playback(impressions, model.video_start, model.video_view, retention)
             organic = [a + b for a, b in zip(organic, counts, strict=True)]
             if tweet.promoted:
