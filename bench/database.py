@@ -15,7 +15,7 @@ def configure() -> None:
     # Bench-only secrets: DEBUG off refuses the demo's; nothing here leaves this machine.
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0001")
     os.environ.setdefault(
-        "TOKEN_ENCRYPTION_KEYS", "YmVuY2gtb25seS1rZXktbm90LWZvci1wcm9kdWN0aW9uMDE="
+        "TOKEN_ENCRYPTION_KEYS", "YmVuY2gtb25seS1rZXktbm90LWZvci1wcm9kLTAwMDE="
     )
     create_database(database_url)
     import django
