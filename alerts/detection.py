@@ -1,7 +1,12 @@
 """Which Tweets an account's rules alert on, from the samples a poll just wrote.
 
 Runs after every poll, so it asks X nothing and reads only the Tweets whose latest sample
-is new (last_sampled_at at or after the poll's start).
+is new (last_sampled_at at or after the poll's start). Only Tweets found in their first
+hour are watched: the first poll of a newly linked account finds 30 days of Tweets, which
+are history, not news.
+
+A threshold rule alerts on a Tweet whose value is at or above the number and was below it
+in the Tweet's previous sample (no previous sample counts as zero).
 
 "Usual" for a Tweet at age a: the median, over the account's REFERENCES most recent other
 Tweets of the same kind posted before it (never Retweets, whose counts are the original's),
@@ -32,6 +37,9 @@ REFERENCES = 20
 MIN_REFERENCES = 5
 # A spike is worth acting on while the Tweet is young; a threshold while X still counts.
 WATCH = {AlertRule.Kind.SPIKE: timedelta(days=7), AlertRule.Kind.THRESHOLD: timedelta(days=90)}
+# Only Tweets found within this age are watched: those found older (the first poll of a
+# newly linked account finds 30 days of them) are history, not news.
+FOUND_YOUNG = timedelta(hours=1)
 
 TWEETS = Tweet._meta.db_table
 SAMPLES = TweetSample._meta.db_table
@@ -40,19 +48,30 @@ ALERTS = Alert._meta.db_table
 # The Tweets a poll sampled (by tweet_account_created_idx), with their latest value, and
 # not yet alerted by this rule.
 CANDIDATES = f"""
-    SELECT t.id, t.kind, t.created_at, s.captured_at - t.created_at AS age, s.{{column}} AS value
+    SELECT t.id, t.kind, t.created_at, s.captured_at, s.captured_at - t.created_at AS age,
+           s.{{column}} AS value
     FROM {TWEETS} t
     JOIN {SAMPLES} s ON s.tweet_id = t.id AND s.captured_at = t.last_sampled_at
     WHERE t.account_id = %(account)s
       AND t.created_at >= %(oldest)s
+      AND t.first_seen_at <= t.created_at + %(found_young)s
       AND t.last_sampled_at >= %(since)s
       AND t.kind <> 'retweet'
       AND s.{{column}} IS NOT NULL
       AND NOT EXISTS (SELECT 1 FROM {ALERTS} a WHERE a.rule_id = %(rule)s AND a.tweet_id = t.id)
 """
 
+# Crossed: at or above the number now, below it in the Tweet's previous sample (none
+# counts as zero), so a rule set above a Tweet's value does not fire on it.
 THRESHOLD = f"""
-    SELECT c.id, c.value, NULL, NULL FROM ({CANDIDATES}) c WHERE c.value >= %(threshold)s
+    SELECT c.id, c.value, NULL, NULL
+    FROM ({CANDIDATES}) c
+    LEFT JOIN LATERAL (
+        SELECT p.{{column}} AS value FROM {SAMPLES} p
+        WHERE p.tweet_id = c.id AND p.captured_at < c.captured_at
+        ORDER BY p.captured_at DESC LIMIT 1
+    ) previous ON true
+    WHERE c.value >= %(threshold)s AND COALESCE(previous.value, 0) < %(threshold)s
 """
 
 # For each candidate, walk the account's earlier Tweets of its kind, newest first, keeping
@@ -94,6 +113,7 @@ def findings(rule: AlertRule, since: datetime, now: datetime) -> list[tuple]:
     params = {
         "account": rule.account_id,
         "oldest": now - WATCH[rule.kind],
+        "found_young": FOUND_YOUNG,
         "since": since,
         "rule": rule.pk,
         "threshold": rule.threshold,
