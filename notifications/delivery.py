@@ -50,11 +50,8 @@ class Message:
             raise ValueError(f"Unknown severity {self.severity!r}")
 
     def as_json(self) -> dict:
-        return {**asdict(self), "fields": {str(k): str(v) for k, v in self.fields.items()}}
-
-    @classmethod
-    def from_json(cls, data: dict) -> "Message":
-        return cls(**{name: data[name] for name in cls.__dataclass_fields__ if name in data})
+        """For the ledger; the facts as [name, value] pairs, since jsonb keeps no key order."""
+        return {**asdict(self), "fields": [[str(k), str(v)] for k, v in self.fields.items()]}
 
 
 def notify(users: Iterable, message: Message, key: str) -> list[Delivery]:

@@ -1,5 +1,8 @@
 """What each kind of webhook receives for one Message (docs/ALERTS.md, "Where alerts go").
 
+Each function takes the message as the ledger keeps it (Message.as_json: the facts as
+[name, value] pairs, in order).
+
 - Slack (incoming webhooks, and the many tools that accept the same): `text` as the
   fallback line, `blocks` with the title, the text, the facts and a link.
 - Discord (webhooks): `content` as the one-line summary, one embed with title, link,
@@ -30,7 +33,7 @@ def slack(message: dict) -> dict:
         {"type": "header", "text": {"type": "plain_text", "text": message["title"][:150]}},
         {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}},
     ]
-    facts = list(message["fields"].items())[:10]
+    facts = message["fields"][:10]
     if facts:
         blocks.append(
             {
@@ -58,8 +61,7 @@ def discord(message: dict) -> dict:
         "description": message["text"][:4096],
         "color": COLOURS.get(message["severity"], COLOURS["info"]),
         "fields": [
-            {"name": k[:256], "value": v[:1024], "inline": True}
-            for k, v in list(message["fields"].items())[:25]
+            {"name": k[:256], "value": v[:1024], "inline": True} for k, v in message["fields"][:25]
         ],
     }
     return {
@@ -71,7 +73,7 @@ def discord(message: dict) -> dict:
 
 def generic(message: dict, delivery_id: int, key: str) -> dict:
     """The signed JSON body: the message, its delivery id and the alert's key."""
-    return {"delivery": delivery_id, "key": key, **message}
+    return {"delivery": delivery_id, "key": key, **message, "fields": dict(message["fields"])}
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:

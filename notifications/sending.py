@@ -118,7 +118,10 @@ def _post_webhook(delivery: Delivery, now: datetime) -> Outcome:
     except targets.RefusedURL as exc:
         return Outcome(Delivery.Status.FAILED, error=f"Refused: {exc}")
     except urllib3.exceptions.HTTPError as exc:
-        return Outcome(Delivery.Status.FAILED, error=f"{type(exc).__name__}: {exc}", retry=True)
+        # The path can be the credential (Slack, Discord): never in the log or the admin.
+        path = targets.parse(delivery.destination.url)[3]
+        error = f"{type(exc).__name__}: {exc}".replace(path, "/…")
+        return Outcome(Delivery.Status.FAILED, error=error, retry=True)
     if 200 <= response.status < 300:
         return Outcome(Delivery.Status.SENT, status_code=response.status)
     error = f"The receiver answered {response.status}: {response.text[:300]}".strip()

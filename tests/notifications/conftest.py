@@ -14,7 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from notifications.models import Destination
-from tests.reports.conftest import smtp  # noqa: F401 - real SMTP on loopback
+
+# The real SMTP server on loopback, and Celery run in the test's process.
+from tests.reports.conftest import eager, smtp  # noqa: F401
 
 
 @dataclass(frozen=True)
