@@ -11,6 +11,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import XAccount
+from notifications.models import Destination
 from tweets.models import HourlyRollup, Media, PollRun, Tweet, TweetSample, VideoSample
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +28,8 @@ ID_IN_PATH = {
     "dashboard:api_tweet_series": (("get",), lambda o: {"tweet_id": o.tweet.pk}),
     "dashboard:api_tweet_gains": (("get",), lambda o: {"tweet_id": o.tweet.pk}),
     "dashboard:api_tweet_video": (("get",), lambda o: {"tweet_id": o.tweet.pk}),
+    "notifications:toggle": (("post",), lambda o: {"pk": webhook_of(o.account.owner).pk}),
+    "notifications:remove": (("post",), lambda o: {"pk": webhook_of(o.account.owner).pk}),
 }
 # Dashboard URLs whose ids come in the query string (account=..., ids=...).
 ID_IN_QUERY = {
@@ -54,6 +57,16 @@ NOT_AN_OBJECT_ID = {
 }
 OURS = ("dashboard", "accounts")
 NOW = datetime(2026, 11, 3, 12, tzinfo=UTC)
+
+
+def webhook_of(owner) -> Destination:
+    """The owner's Slack destination for alerts, made on first use."""
+    hook = Destination.objects.filter(user=owner, kind=Destination.Kind.SLACK).first()
+    if hook is None:
+        hook = Destination(user=owner, kind=Destination.Kind.SLACK, name="Team channel")
+        hook.set_url("https://hooks.slack.com/services/T0/B0/secretpart")
+        hook.save()
+    return hook
 
 
 def url_patterns(resolver=None, namespace="", params=()):
