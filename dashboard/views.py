@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import access, oauth
 from accounts.models import Profile, XAccount
-from tweets import audience, periods, rollups
+from tweets import audience, periods, rollups, timing
 from tweets.exports import csv_row, csv_writer
 from tweets.metrics import (
     COMPLETION_FORMULA,
@@ -34,7 +34,7 @@ from tweets.metrics import (
 )
 from tweets.models import Tweet, TweetSample
 
-from . import samples
+from . import heatmap, samples
 from .forms import (
     BadQuery,
     CompareQuery,
@@ -210,6 +210,7 @@ def overview(request):
         sort, descending = data["sort"], data["order"] == "desc"
         links = _sort_links(request, sort, descending)
         followers = audience.audience_series(ids, period, scope.tz, series["interval"])
+        best_time = timing.best_slots(ids, scope.tz, period.start, period.end)
         context.update(
             kpis=[
                 *rollups.kpis_from_totals(current, previous),
@@ -217,6 +218,8 @@ def overview(request):
             ],
             followers=followers,
             followers_rows=_followers_rows(followers),
+            best_time=best_time,
+            best_time_rows=heatmap.rows(best_time),
             series=series,
             series_rows=_series_rows(series),
             engagements=engagements,
