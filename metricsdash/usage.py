@@ -1,18 +1,23 @@
-"""What the admin health page reads about X: each account's rate-limit budget, the Tweets
-read this day and month against the plan's monthly cap, and the billed User reads (each
-account's own profile, read for its followers)."""
+"""What the admin health page reads about X: each account's rate-limit budget, the Posts
+X bills this day and month (each Tweet once per UTC day, tweets/billing.py) against the
+plan's monthly cap, per account and in total, beside X's own count from
+GET /2/usage/tweets where an app bearer token is configured, and the billed User reads
+(each account's own profile, read for its followers)."""
 
-from dataclasses import dataclass
-from datetime import UTC
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, date
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.tokens import budget_key
-from tweets.models import PollRun
-from xapi.client import CacheRateBudget
+from tweets.models import BilledReads, PollRun
+from xapi.client import BearerAuth, CacheRateBudget, XAPIError, XClient
+
+logger = logging.getLogger(__name__)
 
 RATE_ENDPOINTS = ("users_tweets", "tweets_lookup", "users_me")
 WARN_SHARE = 0.8
@@ -34,8 +39,24 @@ def rate_budgets(accounts) -> list[dict]:
 
 
 @dataclass(frozen=True)
-class Usage:
+class AccountUsage:
+    username: str
     today: int
+    month: int
+
+
+@dataclass(frozen=True)
+class XCount:
+    """X's own count of the Posts it billed (GET /2/usage/tweets), or why it is unknown."""
+
+    today: int | None = None
+    month: int | None = None
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Usage:
+    today: int  # Posts billed today (UTC), each Tweet once a day
     month: int
     cap: int
     price: float
@@ -43,6 +64,8 @@ class Usage:
     users_today: int = 0  # billed User reads: accounts whose profile was read, per UTC day
     users_month: int = 0
     user_price: float = 0.0
+    accounts: list[AccountUsage] = field(default_factory=list)  # most read this month first
+    x: XCount | None = None  # None: no app bearer token configured
 
     @property
     def share(self) -> float:
@@ -69,16 +92,38 @@ class Usage:
         return self.users_month * self.user_price
 
 
-def x_usage(now=None) -> Usage:
-    """Tweets and Users read from X today and this month (UTC, as X counts), from the poll
-    runs."""
+def x_reported(today: date) -> XCount:
+    """Posts X says it billed today and this month (one request, the app's bearer token)."""
+    client = XClient(
+        settings.X_API_URL,
+        BearerAuth(settings.X_BEARER_TOKEN),
+        timeout=settings.X_HTTP_TIMEOUT,
+        max_attempts=1,
+    )
+    try:
+        with client:
+            daily = client.usage(days=today.day).daily
+    except XAPIError as exc:
+        logger.warning("GET /2/usage/tweets failed: %s", exc)
+        return XCount(error=str(exc))
+    month = sum(n for day, n in daily.items() if (day.year, day.month) == (today.year, today.month))
+    return XCount(today=daily.get(today, 0), month=month)
+
+
+def x_usage(now=None, *, accounts_shown: int = 50) -> Usage:
+    """Posts and Users X bills today and this month (UTC, as X counts): Posts from the
+    billed-reads counters, Users from the poll runs that read followers."""
     now = (now or timezone.now()).astimezone(UTC)
     day = now.replace(hour=0, minute=0, second=0, microsecond=0)
     month = day.replace(day=1)
 
-    def read_since(moment):
-        runs = PollRun.objects.filter(started_at__gte=moment, started_at__lte=now)
-        return runs.aggregate(total=Sum("tweets_sampled"))["total"] or 0
+    billed = BilledReads.objects.filter(day__gte=month.date(), day__lte=day.date())
+    per_account = (
+        billed.values("account__username")
+        .annotate(today=Sum("tweets", filter=Q(day=day.date())), month=Sum("tweets"))
+        .order_by("-month", "account__username")
+    )
+    totals = billed.aggregate(today=Sum("tweets", filter=Q(day=day.date())), month=Sum("tweets"))
 
     def users_billed_since(moment):
         # X bills the same User once per UTC day: count (account, day) pairs.
@@ -89,12 +134,17 @@ def x_usage(now=None) -> Usage:
         return days.values("account_id", "day").distinct().count()
 
     return Usage(
-        today=read_since(day),
-        month=read_since(month),
+        today=totals["today"] or 0,
+        month=totals["month"] or 0,
         cap=settings.X_MONTHLY_TWEET_CAP,
         price=settings.X_PRICE_PER_TWEET_READ,
         currency=settings.X_PRICE_CURRENCY,
         users_today=users_billed_since(day),
         users_month=users_billed_since(month),
         user_price=settings.X_PRICE_PER_USER_READ,
+        accounts=[
+            AccountUsage(row["account__username"], row["today"] or 0, row["month"])
+            for row in per_account[:accounts_shown]
+        ],
+        x=x_reported(day.date()) if settings.X_BEARER_TOKEN else None,
     )

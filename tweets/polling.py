@@ -3,21 +3,26 @@
 A poll fetches everything first, then writes everything in one transaction, so a poll
 that fails half-way (malformed answer, 429, 401) stores nothing but its PollRun:
 
-1. discovery: the timeline with `since_id` (on the first poll, every Tweet of the last 30
-   days), requested with the metric groups so new Tweets need no second request;
-2. lookups of the Tweets due by age (tweets/schedule.py) in batches of 100 ids;
-3. one promoted batch, only for accounts that have promoted Tweets (promoted_metrics must
-   be asked for alone: X drops never-promoted Tweets from such answers);
+1. discovery: the public timeline with `since_id` (on the first poll, every Tweet of the
+   last 30 days), Retweets included, with public_metrics only (X refuses Retweets private
+   groups, and a private timeline would leave them out);
+2. lookups with the private groups of the new own Tweets and those due by age
+   (tweets/schedule.py), in batches of 100 ids;
+3. promoted batches only for the Tweets whose paid reach (totals less organic counts in
+   the lookups' answers) moved since their last sample (promoted_metrics must be asked for
+   alone: X drops never-promoted Tweets from such answers);
 4. the account's own public_metrics from users/me, at most hourly (tweets/audience.py).
 
-Requests per poll: 1 + ceil(due / 100), plus the promoted batch where it can pay off, plus
-at most one users/me read.
+Requests per poll (docs/API.md, "Requests per poll"): max(1, ceil(new / 100)) +
+ceil(looked up / 100) + ceil(paid reach moved / 100), plus at most one users/me read.
 Public-only polling of Tweets 30 to 90 days old happens in a separate daily sweep with its
-own PollRun, so no private group is ever requested for a Tweet older than 30 days.
+own PollRun, so no private group is ever requested for a Tweet older than 30 days. The
+sweep asks nothing else: a poll already read everything younger that day.
 
 Retweets made by the account describe the original, not the account's reach (FACTS.md):
-discovery excludes them (X refuses them private groups), the daily sweep finds them in one
-public timeline read, samples them once, and they never add to the rollups.
+discovery samples them once from the public timeline, no private group is ever asked for
+them, and they never add to the rollups. Every Tweet read is counted as X bills it
+(tweets/billing.py).
 """
 
 import logging
@@ -33,6 +38,7 @@ from accounts.models import XAccount
 from accounts.tokens import client_for
 from xapi.client import BadResponse, RateLimited, ServerError, Unauthorized, XAPIError, XClient
 
+from . import billing
 from .audience import audience_due, read_audience, write_audience
 from .metrics import (
     CONTEXTS,
@@ -63,7 +69,8 @@ PRIVATE_FIELDS = (
     "organic_metrics",
 )
 PUBLIC_FIELDS = ("created_at", "attachments", "referenced_tweets", "public_metrics")
-RETWEET_FIELDS = ("created_at", "referenced_tweets", "public_metrics")
+# Discovery: what a new Tweet is (its kind), and a Retweet's only sample.
+DISCOVERY_FIELDS = ("created_at", "referenced_tweets", "public_metrics")
 MEDIA_EXPANSION = ("attachments.media_keys",)
 PRIVATE_MEDIA_FIELDS = (
     "type",
@@ -87,10 +94,12 @@ class Fetched:
     promoted_checked: set[str] = field(default_factory=set)  # ids asked for promoted metrics
     private: bool = True  # whether private groups were requested
     audience: dict | None = None  # the account's public_metrics, when this poll read them
+    read: set[str] = field(default_factory=set)  # every Tweet X returned (X bills them)
 
     def add(self, page) -> None:
         for tweet in page.data:
             self.tweets[tweet_id(tweet)] = tweet
+            self.read.add(tweet_id(tweet))
         for media in page.media:
             if "media_key" in media:
                 self.media[_media_key(media["media_key"])] = media
@@ -132,14 +141,10 @@ def _instant(now: datetime) -> datetime:
 
 
 def discover(client: XClient, account: XAccount, fetched: Fetched, now: datetime) -> None:
-    """New Tweets from the timeline, with their metrics (every page until next_token ends)."""
-    params = {
-        "tweet_fields": PRIVATE_FIELDS,
-        "expansions": MEDIA_EXPANSION,
-        "media_fields": PRIVATE_MEDIA_FIELDS,
-        "max_results": BATCH,
-        "exclude": ("retweets",),
-    }
+    """New Tweets of every kind from the public timeline (every page until next_token ends):
+    what they are, and a Retweet's one sample. Own Tweets get their private metrics from
+    the lookups that follow, in the same poll."""
+    params = {"tweet_fields": DISCOVERY_FIELDS, "max_results": BATCH}
     if account.newest_tweet_id:
         params["since_id"] = str(account.newest_tweet_id)
     else:
@@ -148,27 +153,19 @@ def discover(client: XClient, account: XAccount, fetched: Fetched, now: datetime
         fetched.add(page)
 
 
-def discover_retweets(
-    client: XClient, account: XAccount, fetched: Fetched, known, now: datetime
-) -> None:
-    """Retweets posted since the last sweep, from the public timeline (no private group is
-    asked for them); Tweets of other kinds on those pages are left to the private polls."""
-    since = account.last_public_sweep_at or now - PRIVATE_WINDOW
-    params = {
-        "tweet_fields": RETWEET_FIELDS,
-        "max_results": BATCH,
-        # One minute of overlap: the timeline's times are whole seconds.
-        "start_time": min(since, now) - timedelta(minutes=1),
-    }
-    for page in client.iter_user_tweets(account.x_user_id, **params):
-        for tweet in page.data:
-            if (
-                isinstance(tweet, dict)
-                and _kind(tweet) == Tweet.Kind.RETWEET
-                and str(tweet.get("id", "")).isdigit()
-                and int(tweet["id"]) not in known
-            ):
-                fetched.tweets[tweet["id"]] = tweet
+def to_look_up(fetched: Fetched, existing: dict[int, Tweet], skip: set[int], now, schedule):
+    """The ids a poll looks up with private groups: the own Tweets discovery found that are
+    younger than 30 days, then the known Tweets due by age (`skip`: known Retweets)."""
+    new = [
+        tid
+        for tid, data in fetched.tweets.items()
+        if int(tid) not in existing
+        and int(tid) not in skip
+        and _kind(data) != Tweet.Kind.RETWEET
+        and now - _created_at(data) < PRIVATE_WINDOW
+    ]
+    due = [str(t.id) for t in existing.values() if schedule.private_due(t, now)]
+    return list(dict.fromkeys(new + due))
 
 
 def lookup(client: XClient, ids: list[str], fetched: Fetched, *, private: bool) -> None:
@@ -188,23 +185,53 @@ def lookup_promoted(client: XClient, ids: list[str], fetched: Fetched) -> None:
         page = client.tweets(batch, tweet_fields=("promoted_metrics",))
         fetched.promoted_checked.update(batch)
         for tweet in page.data:
+            fetched.read.add(tweet_id(tweet))
             if isinstance(tweet.get("promoted_metrics"), dict):
                 fetched.promoted[tweet_id(tweet)] = tweet["promoted_metrics"]
 
 
-def promoted_candidates(account, existing: dict[int, Tweet], due: list[str], fetched) -> list:
-    """The one promoted batch: due Tweets known to be promoted, then new Tweets.
+def paid_reach(tweet: dict) -> dict[str, int]:
+    """Per promoted sample column, what the Tweet's totals hold beyond its organic counts:
+    the paid reach that promoted_metrics would show (X's totals are organic plus paid).
+    Empty for a Tweet read without organic_metrics."""
+    organic, totals = _group(tweet, "organic_metrics"), _totals(tweet)
+    return {
+        metric.column("promoted"): totals[metric.wire] - organic[metric.wire]
+        for metric in TWEET_METRICS
+        if metric.split
+        and isinstance(totals.get(metric.wire), int)
+        and isinstance(organic.get(metric.wire), int)
+    }
 
-    Only for accounts that have promoted Tweets; the first poll checks every Tweet found.
-    """
-    new = [tid for tid in fetched.tweets if int(tid) not in existing]
-    if account.newest_tweet_id is None:
-        return new
-    if not account.has_promoted:
-        return []
-    known = [tid for tid in due if existing[int(tid)].promoted]
-    known += [tid for tid in fetched.tweets if int(tid) in existing and existing[int(tid)].promoted]
-    return list(dict.fromkeys(known + new))[:BATCH]
+
+def _last_promoted(ids: list[int]) -> dict[int, dict]:
+    """The promoted counts of each Tweet's latest sample (those at its last_sampled_at)."""
+    latest = dict(
+        Tweet.objects.filter(pk__in=ids, last_sampled_at__isnull=False).values_list(
+            "id", "last_sampled_at"
+        )
+    )
+    rows = TweetSample.objects.filter(
+        tweet_id__in=list(latest), captured_at__in=set(latest.values())
+    ).values("tweet_id", "captured_at", *PROMOTED_COLUMNS)
+    return {row["tweet_id"]: row for row in rows if latest[row["tweet_id"]] == row["captured_at"]}
+
+
+def promoted_candidates(fetched: Fetched) -> list[str]:
+    """The Tweets a promoted batch can tell something new: read with private groups in
+    this poll, with paid reach, and that paid reach moved since their last sample (the
+    samples keep the promoted counts; unchanged ones are carried forward)."""
+    paid = {}
+    for tid, data in fetched.tweets.items():
+        gaps = paid_reach(data)
+        if any(gap > 0 for gap in gaps.values()):
+            paid[tid] = gaps
+    last = _last_promoted([int(tid) for tid in paid])
+    return [
+        tid
+        for tid, gaps in paid.items()
+        if any((last.get(int(tid)) or {}).get(column) != gap for column, gap in gaps.items())
+    ]
 
 
 # --- building samples ------------------------------------------------------------------
@@ -555,43 +582,34 @@ def _run(account: XAccount, schedule: Schedule, now: datetime, *, sweep: bool) -
         account=account, started_at=now, kind=PollRun.Kind.SWEEP if sweep else PollRun.Kind.POLL
     )
     client = None
+    fetched = Fetched()
     try:
         client = client_for(account)
         existing = _account_tweets(account, now, schedule)
         retweets = {tid for tid, t in existing.items() if t.kind == Tweet.Kind.RETWEET}
         existing = {tid: t for tid, t in existing.items() if tid not in retweets}
-        fetched = Fetched()
         final: set[str] = set()
         if sweep:
+            # Only what no poll reads: Tweets 30 to 90 days old, public metrics, daily.
             public = [str(t.id) for t in existing.values() if schedule.public_due(t, now)]
             fetched.private = False
             lookup(client, public, fetched, private=False)
-            # Daily, so Tweets promoted after their first sample are found too.
-            unknown = [
-                str(t.id)
-                for t in existing.values()
-                if not t.promoted and now - t.created_at < PRIVATE_WINDOW
-            ]
-            lookup_promoted(client, unknown, fetched)
-            discover_retweets(client, account, fetched, existing.keys() | retweets, now)
         else:
             discover(client, account, fetched, now)
-            due = [
-                str(t.id)
-                for t in existing.values()
-                if str(t.id) not in fetched.tweets and schedule.private_due(t, now)
-            ]
-            lookup(client, due, fetched, private=True)
-            lookup_promoted(client, promoted_candidates(account, existing, due, fetched), fetched)
+            private = to_look_up(fetched, existing, retweets, now, schedule)
+            lookup(client, private, fetched, private=True)
+            lookup_promoted(client, promoted_candidates(fetched), fetched)
             if audience_due(account, client, now):
                 fetched.audience = read_audience(client, account)
             final = {
                 tid
                 for tid, data in fetched.tweets.items()
-                if schedule.in_final_window(now - _created_at(data))
+                if "organic_metrics" in data and schedule.in_final_window(now - _created_at(data))
             }
         written = store(account, fetched, instant, final=final)
+        billing.record(map(int, fetched.read), now)
     except RateLimited as exc:
+        billing.record(map(int, fetched.read), now)  # X bills the answers that came
         reset = exc.reset_at or (now + schedule.discovery_interval)
         if exc.usage_capped:
             # The monthly cap does not lift with the 15-minute window: try again hourly.
@@ -604,6 +622,7 @@ def _run(account: XAccount, schedule: Schedule, now: datetime, *, sweep: bool) -
             f"Rate limited until {reset:%Y-%m-%d %H:%M:%S}Z: {exc}",
         )
     except Unauthorized as exc:
+        billing.record(map(int, fetched.read), now)
         account.require_reauth(
             f"X refused the stored authorisation on {now:%Y-%m-%d %H:%M} UTC"
             " (revoked or expired). Re-link the account to resume polling."
@@ -611,6 +630,7 @@ def _run(account: XAccount, schedule: Schedule, now: datetime, *, sweep: bool) -
         account.refresh_from_db()
         return _finish(run, client, PollRun.Outcome.UNAUTHORIZED, str(exc))
     except (ServerError, BadResponse, XAPIError) as exc:
+        billing.record(map(int, fetched.read), now)
         logger.warning("Poll of @%s failed: %s", account.username, exc)
         _reschedule(account, now + schedule.discovery_interval)
         return _finish(run, client, PollRun.Outcome.FAILED, f"{type(exc).__name__}: {exc}")

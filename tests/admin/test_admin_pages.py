@@ -18,7 +18,7 @@ from accounts.tokens import budget_key
 from metricsdash import monitoring
 from metricsdash.usage import x_usage
 from tweets import admin as tweets_admin
-from tweets.models import PollRun, Tweet, TweetSample
+from tweets.models import BilledReads, PollRun, Tweet, TweetSample
 from xapi.client import CacheRateBudget
 
 from .conftest import secrets_of
@@ -105,13 +105,16 @@ def test_x_api_usage_against_the_monthly_cap_warns_at_80_percent(client, staff, 
     client.force_login(staff)
     account = XAccount.objects.create(owner=alice, x_user_id="1", username="a", auth_kind="oauth1")
     now = datetime(2026, 11, 20, 12, tzinfo=UTC)
-    for started, sampled in [
-        (datetime(2026, 10, 31, 23, tzinfo=UTC), 500),  # last month: not counted
-        (datetime(2026, 11, 2, tzinfo=UTC), 600),
-        (datetime(2026, 11, 20, 1, tzinfo=UTC), 150),
-        (datetime(2026, 11, 20, 11, tzinfo=UTC), 50),
+    for day, billed in [
+        (datetime(2026, 10, 31), 500),  # last month: not counted
+        (datetime(2026, 11, 2), 600),
+        (datetime(2026, 11, 20), 200),
     ]:
-        PollRun.objects.create(account=account, started_at=started, tweets_sampled=sampled)
+        BilledReads.objects.create(account=account, day=day.date(), tweets=billed)
+        # Tweets sampled by the poll runs are not what X bills: the counters are.
+        PollRun.objects.create(
+            account=account, started_at=day.replace(tzinfo=UTC), tweets_sampled=9999
+        )
 
     with time_machine.travel(now, tick=False):
         page = client.get("/admin/health/").content.decode()
@@ -121,7 +124,8 @@ def test_x_api_usage_against_the_monthly_cap_warns_at_80_percent(client, staff, 
     assert '<td id="usage-today">200</td>' in page
     assert '<td id="usage-month">800 of 1,000 (80.0 %)</td>' in page
     assert "2.00 USD" in page and "8.00 USD" in page
-    assert "Warning: 800 Tweets read this month, 80.0 % of the monthly cap" in page
+    assert "Warning: 800 Posts billed this month, 80.0 % of the monthly cap" in page
+    assert "<tr><td>@a</td><td>200</td><td>800</td></tr>" in page
 
     # Users read for their followers: one billed read per account and UTC day, however often.
     PollRun.objects.filter(started_at__gte=datetime(2026, 11, 2, tzinfo=UTC)).update(

@@ -38,12 +38,11 @@ def test_first_poll_keeps_every_tweet_of_the_last_30_days(clock, link):
     account = link("sandbox_demo")
     run = only_run(account)
     expected = world_recent(clock.control, "sandbox_demo", clock.now())
-    # Retweets come from the first sweep's public timeline read, not the private poll.
-    own = [t for t in expected if t.kind != "retweet"]
+    # Retweets too: discovery reads the public timeline, every kind of Tweet.
     assert set(Tweet.objects.filter(account=account).values_list("id", flat=True)) == {
         int(t.id) for t in expected
     }
-    assert run.tweets_sampled == len(own)
+    assert run.tweets_sampled == len(expected)
     assert TweetSample.objects.filter(tweet__account=account).count() == len(expected)
     tweet = expected[0]
     sample = TweetSample.objects.get(tweet_id=int(tweet.id))
@@ -82,19 +81,32 @@ def test_requests_per_poll_are_one_plus_ceil_n_over_100(clock, link):
         assert run.tweets_sampled == n
 
 
-def test_promoted_batch_only_when_it_can_pay_off(clock, link):
-    x_api = clock.control
+def test_promoted_batch_only_when_paid_reach_moved(clock, link):
+    x_api, world = clock.control, clock.control.world
     account = link("sandbox_demo")
     only_run(account)
-    promoted = Tweet.objects.filter(account=account, promoted=True).first()
-    assert promoted is not None, "the demo account has promoted Tweets"
-    Tweet.objects.filter(account=account).update(last_polled_at=timezone.now())
-    Tweet.objects.filter(pk=promoted.pk).update(last_polled_at=None)
-    x_api.control("DELETE", "requests")
-    run = only_run(account)
-    assert run.requests_made == 1 + 1 + 1  # discovery, the lookup, the promoted batch
-    sample = TweetSample.objects.filter(tweet=promoted).latest("captured_at")
-    assert sample.promoted_impressions is not None
+    user = x_api.user("sandbox_demo")
+    promoted = max(
+        (t for t in world.timeline(user.id, clock.now()) if t.promoted),
+        key=lambda t: t.created_at,
+    )
+    assert Tweet.objects.get(pk=int(promoted.id)).promoted
+
+    def only_it_due() -> PollRun:
+        Tweet.objects.filter(account=account).update(last_polled_at=timezone.now())
+        Tweet.objects.filter(pk=int(promoted.id)).update(last_polled_at=None)
+        x_api.control("DELETE", "requests")
+        return only_run(account)
+
+    # At the same instant its paid reach has not moved: the lookup alone.
+    assert only_it_due().requests_made == 1 + 1
+    before = world.tweet_metrics(promoted, clock.now())["promoted_metrics"]
+    clock.advance(300)
+    after = world.tweet_metrics(promoted, clock.now())["promoted_metrics"]
+    assert before != after, "the world's youngest promoted Tweet gains paid reach in 5 minutes"
+    assert only_it_due().requests_made == 1 + 1 + 1  # discovery, the lookup, the promoted batch
+    sample = TweetSample.objects.filter(tweet_id=int(promoted.id)).latest("captured_at")
+    assert sample.promoted_impressions == after["impression_count"]
     assert sample.impressions == sample.organic_impressions + sample.promoted_impressions
 
 
@@ -222,7 +234,8 @@ def test_server_errors_are_retried_and_the_poll_completes(clock, link):
     x_api.fault(kind="server_error", status=503, endpoint="tweets_lookup", times=2)
     run = only_run(account)
     lookups = math.ceil(run.tweets_sampled / 100)
-    assert run.requests_made == 1 + lookups + 2 + 1  # + two retries + the promoted batch
+    # + two retries; no promoted batch: at the same instant no paid reach moved
+    assert run.requests_made == 1 + lookups + 2
 
 
 def test_revoked_token_needs_reauthorisation_and_polling_stops(clock, link):
