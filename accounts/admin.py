@@ -1,4 +1,4 @@
-"""Admin for linked X accounts, profiles and invitations.
+"""Admin for linked X accounts (and who they are shared with), profiles and invitations.
 
 Tokens never reach the admin: `tokens_encrypted` is in no form, list, filter, search or
 read-only field, not even masked; the change page only says whether tokens are stored.
@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.template.response import TemplateResponse
 
 from . import invitations
-from .models import Invitation, Profile, XAccount
+from .models import AccountAccess, Invitation, PendingAccess, Profile, XAccount
 
 TOKEN_FIELDS = ("tokens_encrypted",)
 
@@ -23,6 +23,29 @@ class ReauthForm(forms.Form):
         help_text="Shown to the account's owner, beside the button to re-link.",
         widget=forms.TextInput(attrs={"size": 80}),
     )
+
+
+class AccountAccessInline(admin.TabularInline):
+    """Who else may see the account (viewer) or also pause, resume and poll it (manager)."""
+
+    model = AccountAccess
+    fk_name = "account"
+    extra = 0
+    fields = ("user", "role", "granted_by", "granted_at")
+    readonly_fields = ("granted_by", "granted_at")
+    autocomplete_fields = ("user",)
+
+
+class PendingAccessInline(admin.TabularInline):
+    """The accounts an invitation shares: granted to whoever accepts it."""
+
+    model = PendingAccess
+    extra = 0
+    fields = ("account", "role", "granted_by")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False  # owners share from the account's sharing page
 
 
 @admin.register(XAccount)
@@ -82,10 +105,17 @@ class XAccountAdmin(admin.ModelAdmin):
         "last_public_sweep_at",
     )
     exclude = TOKEN_FIELDS
+    inlines = (AccountAccessInline,)
     actions = ("poll_now", "pause", "resume", "require_reauth")
 
     def has_add_permission(self, request):
         return False  # accounts are linked through OAuth by their owners, never typed in
+
+    def save_formset(self, request, form, formset, change):
+        for access_form in formset.forms:
+            if isinstance(access_form.instance, AccountAccess) and access_form.instance.pk is None:
+                access_form.instance.granted_by = request.user
+        super().save_formset(request, form, formset, change)
 
     @admin.display(boolean=True, description="Tokens stored (encrypted)")
     def tokens_stored(self, account):
@@ -177,6 +207,7 @@ class InvitationAdmin(admin.ModelAdmin):
     search_fields = ("email", "invited_by__username", "accepted_by__username")
     list_select_related = ("invited_by", "accepted_by")
     readonly_fields = ("invited_by", "created_at", "sent_at", "accepted_at", "accepted_by")
+    inlines = (PendingAccessInline,)
     actions = ("send_again",)
 
     def get_readonly_fields(self, request, obj=None):
@@ -185,6 +216,9 @@ class InvitationAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         return ("email", *self.readonly_fields) if obj else ("email",)
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj else ()  # a new invitation carries no account
 
     def save_model(self, request, obj, form, change):
         if change:

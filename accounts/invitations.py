@@ -8,6 +8,9 @@
 - A link is a TimestampSigner signature of the invitation's id and address under its own
   salt: altered, it is refused; older than INVITATION_MAX_AGE, refused; used once, refused
   (accepting is a conditional UPDATE on accepted_at IS NULL).
+- An invitation may carry access to accounts (an owner shared them with the address, see
+  accounts/sharing.py): whoever accepts it gets them, by signing up (`accept`) or, already
+  signed in, by joining (`join`).
 """
 
 import logging
@@ -100,7 +103,17 @@ def accept(invitation: Invitation, form, now: datetime | None = None):
             transaction.set_rollback(True)
             raise InvalidLink("This invitation was used already. Sign in instead.")
         Profile.objects.update_or_create(user=user, defaults={"confirmed_email": invitation.email})
+        invitation.grant_accesses(user)
     return user
+
+
+def join(invitation: Invitation, user, now: datetime | None = None) -> list:
+    """Use the invitation for someone signed in already: they get the accesses it carries
+    (their address is left as it is). InvalidLink when it was used meanwhile."""
+    with transaction.atomic():
+        if not invitation.accept(user, now or timezone.now()):
+            raise InvalidLink("This invitation was used already.")
+        return invitation.grant_accesses(user)
 
 
 def deliver(invitation_id: int, now: datetime | None = None) -> bool:
@@ -114,6 +127,7 @@ def deliver(invitation_id: int, now: datetime | None = None) -> bool:
     context = {
         "link": link(invitation),
         "invited_by": invitation.invited_by,
+        "accounts": [p.account for p in invitation.pending_accesses.select_related("account")],
         "site_url": settings.SITE_URL,
         "days": settings.INVITATION_MAX_AGE.days,
     }

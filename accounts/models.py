@@ -352,3 +352,47 @@ class Invitation(models.Model):
         if accepted:
             self.accepted_at, self.accepted_by = now, user
         return accepted == 1
+
+    def grant_accesses(self, user) -> list["AccountAccess"]:
+        """Give `user` the accesses waiting on this invitation (an owner sharing with this
+        address), then forget them. An access the person has already is raised to the
+        waiting role, never lowered; their own accounts are left alone."""
+        granted = []
+        for pending in self.pending_accesses.select_related("account"):
+            if pending.account.owner_id == user.pk:
+                continue
+            access, created = AccountAccess.objects.get_or_create(
+                account=pending.account,
+                user=user,
+                defaults={"role": pending.role, "granted_by": pending.granted_by},
+            )
+            if not created and ROLE_RANK[pending.role] > ROLE_RANK[access.role]:
+                access.role = pending.role
+                access.save(update_fields=["role"])
+            granted.append(access)
+        self.pending_accesses.all().delete()
+        return granted
+
+
+class PendingAccess(models.Model):
+    """Access to an account that waits for an invitation: granted to whoever accepts it
+    (sharing with an email address invites it, see accounts/sharing.py)."""
+
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.CASCADE, related_name="pending_accesses"
+    )
+    account = models.ForeignKey(XAccount, on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(
+        max_length=7, choices=AccountAccess.Role.choices, default=AccountAccess.Role.VIEWER
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["invitation", "account"], name="pendingaccess_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.invitation.email} {self.role} of {self.account}"

@@ -17,4 +17,16 @@ urlpatterns = [
     path("<int:account_id>/resume/", views.resume, name="resume"),
     path("<int:account_id>/poll-now/", views.poll_now, name="poll_now"),
     path("<int:account_id>/unlink/", views.unlink, name="unlink"),
+    path("<int:account_id>/sharing/", views.sharing_page, name="sharing"),
+    path("<int:account_id>/sharing/<int:access_id>/role/", views.change_role, name="change_role"),
+    path(
+        "<int:account_id>/sharing/<int:access_id>/remove/",
+        views.remove_access,
+        name="remove_access",
+    ),
+    path(
+        "<int:account_id>/sharing/invitations/<int:pending_id>/withdraw/",
+        views.withdraw_invitation,
+        name="withdraw_invitation",
+    ),
 ]

@@ -1,6 +1,7 @@
-"""Pages for people: signing up (open or by invitation), confirming an address, and their
-linked X accounts. The logic lives in accounts/invitations.py, confirmation.py, oauth.py
-and on the XAccount model; these views only translate between HTTP and them."""
+"""Pages for people: signing up (open or by invitation), confirming an address, their
+linked X accounts and who they share them with. The logic lives in accounts/invitations.py,
+confirmation.py, oauth.py, access.py, sharing.py and on the XAccount model; these views
+only translate between HTTP and them."""
 
 from django import forms
 from django.contrib import messages
@@ -16,8 +17,8 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import access, confirmation, invitations, oauth
-from .models import XAccount
+from . import access, confirmation, invitations, oauth, sharing
+from .models import AccountAccess, PendingAccess, XAccount
 
 # --- people ------------------------------------------------------------------------------
 
@@ -53,7 +54,7 @@ def signup_invited(request, token: str):
     except invitations.InvalidLink as exc:
         return render(request, "registration/link_refused.html", {"reason": exc}, status=400)
     if request.user.is_authenticated:
-        return redirect("accounts:list")
+        return _join(request, invitation)
     form = UserCreationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -62,6 +63,23 @@ def signup_invited(request, token: str):
             return render(request, "registration/link_refused.html", {"reason": exc}, status=400)
         return _welcome(request, user)
     return render(request, "registration/signup.html", {"form": form, "invitation": invitation})
+
+
+def _join(request, invitation):
+    """Someone signed in follows an invitation: when it shares accounts, a button adds them
+    to theirs (a GET changes nothing, so link scanners accept nothing)."""
+    shared = [p.account for p in invitation.pending_accesses.select_related("account")]
+    if not shared:
+        return redirect("accounts:list")
+    if request.method == "POST":
+        try:
+            granted = invitations.join(invitation, request.user)
+        except invitations.InvalidLink as exc:
+            return render(request, "registration/link_refused.html", {"reason": exc}, status=400)
+        names = ", ".join(f"@{access.account.username}" for access in granted)
+        messages.success(request, f"Shared with you: {names or 'nothing new'}.")
+        return redirect("accounts:list")
+    return render(request, "accounts/join.html", {"invitation": invitation, "accounts": shared})
 
 
 @require_http_methods(["GET", "POST"])
@@ -240,3 +258,95 @@ def unlink(request, account_id: int):
             messages.warning(request, warning)
         return redirect("accounts:list")
     return render(request, "accounts/unlink.html", {"account": account, "form": form})
+
+
+# --- sharing (the owner only) ------------------------------------------------------------
+
+
+class ShareForm(forms.Form):
+    who = forms.CharField(
+        label="Username or email address",
+        max_length=254,
+        help_text="Someone here, by their username; or anyone, by email: they get an invitation.",
+    )
+    role = forms.ChoiceField(choices=AccountAccess.Role.choices, initial=AccountAccess.Role.VIEWER)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=AccountAccess.Role.choices)
+
+
+def _render_sharing(request, account, form):
+    context = {
+        "account": account,
+        "form": form,
+        "accesses": account.accesses.select_related("user").order_by("granted_at", "pk"),
+        "pending": PendingAccess.objects.filter(account=account)
+        .select_related("invitation")
+        .order_by("invitation__created_at", "pk"),
+        "roles": AccountAccess.Role.choices,
+    }
+    return render(request, "accounts/sharing.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sharing_page(request, account_id: int):
+    """Who has access to an account; share it with someone here, or invite them by email."""
+    account = access.account_for(request.user, account_id, access.OWNER)
+    form = ShareForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            done = sharing.share(account, data["who"], data["role"], request.user)
+        except sharing.Refused as exc:
+            form.add_error("who", str(exc))
+        else:
+            messages.success(request, done)
+            return redirect("accounts:sharing", account.pk)
+    return _render_sharing(request, account, form)
+
+
+@login_required
+@require_POST
+def change_role(request, account_id: int, access_id: int):
+    """Make someone with access a manager or a viewer."""
+    account = access.account_for(request.user, account_id, access.OWNER)
+    granted = get_object_or_404(account.accesses.select_related("user"), pk=access_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The role was not changed: choose manager or viewer.")
+        return redirect("accounts:sharing", account.pk)
+    granted.role = form.cleaned_data["role"]
+    granted.save(update_fields=["role"])
+    messages.success(request, f"{granted.user.get_username()} is now a {granted.role}.")
+    return redirect("accounts:sharing", account.pk)
+
+
+@login_required
+@require_POST
+def remove_access(request, account_id: int, access_id: int):
+    """Take someone's access away; their next request already finds nothing."""
+    account = access.account_for(request.user, account_id, access.OWNER)
+    granted = get_object_or_404(account.accesses.select_related("user"), pk=access_id)
+    granted.delete()
+    messages.success(
+        request, f"{granted.user.get_username()} no longer has access to @{account.username}."
+    )
+    return redirect("accounts:sharing", account.pk)
+
+
+@login_required
+@require_POST
+def withdraw_invitation(request, account_id: int, pending_id: int):
+    """Withdraw the access an invitation carries for this account (the invitation itself
+    stays: it may carry other accounts, or be the person's way in)."""
+    account = access.account_for(request.user, account_id, access.OWNER)
+    pending = get_object_or_404(
+        PendingAccess.objects.select_related("invitation"), pk=pending_id, account=account
+    )
+    pending.delete()
+    messages.success(
+        request, f"{pending.invitation.email} will not get access to @{account.username}."
+    )
+    return redirect("accounts:sharing", account.pk)

@@ -400,6 +400,8 @@ INVITATION_MAX_AGE = _duration(env.str("INVITATION_MAX_AGE", default="7d"))
 EMAIL_CONFIRMATION_MAX_AGE = _duration(env.str("EMAIL_CONFIRMATION_MAX_AGE", default="7d"))
 # "Send me a preview now": at most this many per person per hour.
 REPORT_PREVIEWS_PER_HOUR = env.int("REPORT_PREVIEWS_PER_HOUR", default=3)
+# Sharing an account with an email address invites it: at most this many per person per day.
+SHARING_INVITATIONS_PER_DAY = env.int("SHARING_INVITATIONS_PER_DAY", default=10)
 
 # django-axes: 5 wrong passwords for one username from one IP lock that pair for 15 minutes;
 # the same username from another IP, and other usernames, still sign in.

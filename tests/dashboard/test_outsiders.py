@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from accounts.models import XAccount
+from accounts.models import AccountAccess, Invitation, PendingAccess, XAccount
 from notifications.models import Destination
 from tweets.models import HourlyRollup, Media, PollRun, Tweet, TweetSample, VideoSample
 
@@ -23,6 +23,19 @@ ID_IN_PATH = {
     "accounts:resume": (("post",), lambda o: {"account_id": o.account.pk}),
     "accounts:poll_now": (("post",), lambda o: {"account_id": o.account.pk}),
     "accounts:unlink": (("get", "post"), lambda o: {"account_id": o.account.pk}),
+    "accounts:sharing": (("get", "post"), lambda o: {"account_id": o.account.pk}),
+    "accounts:change_role": (
+        ("post",),
+        lambda o: {"account_id": o.account.pk, "access_id": o.access.pk},
+    ),
+    "accounts:remove_access": (
+        ("post",),
+        lambda o: {"account_id": o.account.pk, "access_id": o.access.pk},
+    ),
+    "accounts:withdraw_invitation": (
+        ("post",),
+        lambda o: {"account_id": o.account.pk, "pending_id": o.pending.pk},
+    ),
     "dashboard:tweet": (("get",), lambda o: {"tweet_id": o.tweet.pk}),
     "dashboard:tweet_samples_csv": (("get",), lambda o: {"tweet_id": o.tweet.pk}),
     "dashboard:api_tweet_series": (("get",), lambda o: {"tweet_id": o.tweet.pk}),
@@ -84,13 +97,18 @@ def url_patterns(resolver=None, namespace="", params=()):
 
 
 class Objects:
-    """alice's account with one video Tweet, its samples and rollups."""
+    """alice's account with one video Tweet, its samples and rollups, shared with dana and
+    with an invited address."""
 
     def __init__(self, owner):
         now = NOW
         self.account = XAccount.objects.create(
             owner=owner, x_user_id="1700000000000000991", username="alice_bakes", auth_kind="oauth2"
         )
+        dana = type(owner).objects.create_user("dana", "dana@example.com")
+        self.access = AccountAccess.objects.create(account=self.account, user=dana)
+        invitation = Invitation.objects.create(email="erin@example.com", invited_by=owner)
+        self.pending = PendingAccess.objects.create(invitation=invitation, account=self.account)
         self.tweet = Tweet.objects.create(
             id=2117000000000000991,
             account=self.account,

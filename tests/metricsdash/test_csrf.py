@@ -21,6 +21,8 @@ pytestmark = pytest.mark.django_db
 ACCOUNT = lambda o: {"account_id": o.account.pk}  # noqa: E731
 TWEET = lambda o: {"tweet_id": o.tweet.pk}  # noqa: E731
 TOKEN = lambda o: {"token": "not-a-signed-token"}  # noqa: E731 - refused before the view
+ACCESS = lambda o: {"account_id": o.account.pk, "access_id": o.access.pk}  # noqa: E731
+PENDING = lambda o: {"account_id": o.account.pk, "pending_id": o.pending.pk}  # noqa: E731
 NONE = lambda o: {}  # noqa: E731
 EMAIL_DESTINATION = lambda o: {"pk": Destination.email_of(o.account.owner).pk}  # noqa: E731
 
@@ -37,6 +39,10 @@ CHANGES_STATE = {
     "accounts:pause": ACCOUNT,
     "accounts:resume": ACCOUNT,
     "accounts:poll_now": ACCOUNT,
+    "accounts:sharing": ACCOUNT,
+    "accounts:change_role": ACCESS,
+    "accounts:remove_access": ACCESS,
+    "accounts:withdraw_invitation": PENDING,
     "reports:settings": NONE,
     "reports:preview": lambda o: {"frequency": "weekly"},
     "reports:resend_confirmation": NONE,

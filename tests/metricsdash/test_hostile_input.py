@@ -123,6 +123,7 @@ FORM_PAGES = {
     "settings": lambda o: reverse("dashboard:settings"),
     "reports": lambda o: reverse("reports:settings"),
     "unlink": lambda o: reverse("accounts:unlink", kwargs={"account_id": o.account.pk}),
+    "sharing": lambda o: reverse("accounts:sharing", kwargs={"account_id": o.account.pk}),
 }
 # Forms without fields: arbitrary fields posted at them all the same.
 ACTIONS = ("accounts:pause", "accounts:resume", "accounts:poll_now", "reports:preview")
