@@ -79,7 +79,7 @@ def check(account: XAccount, now: datetime) -> list[Alert]:
             )
             if not created:
                 continue
-            alert = ledger.raise_incident_alert(incident, Alert.Event.RAISED, now)
+            alert = ledger.raise_incident_alert(incident, Alert.Event.RAISED)
         if alert:
             raised.append(alert)
     for kind, incident in open_incidents.items():
@@ -94,7 +94,7 @@ def check(account: XAccount, now: datetime) -> list[Alert]:
             if not closed or quietly:
                 continue
             incident.recovered_at = now
-            alert = ledger.raise_incident_alert(incident, Alert.Event.RECOVERED, now)
+            alert = ledger.raise_incident_alert(incident, Alert.Event.RECOVERED)
         if alert:
             raised.append(alert)
     return raised

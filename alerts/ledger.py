@@ -88,11 +88,11 @@ def raise_tweet_alert(
         fields=fields,
         severity="info",
     )
-    found = {"created_at": now, "value": value, "usual": usual, "references": references}
+    found = {"value": value, "usual": usual, "references": references}
     return _claim_and_notify(account, {"rule": rule, "tweet": tweet}, found, message)
 
 
-def raise_incident_alert(incident: Incident, event: str, now: datetime) -> Alert | None:
+def raise_incident_alert(incident: Incident, event: str) -> Alert | None:
     """Claim and deliver an incident's "raised" or "recovered" alert; None when it was
     raised already."""
     account = incident.account
@@ -117,7 +117,7 @@ def raise_incident_alert(incident: Incident, event: str, now: datetime) -> Alert
         severity=severity,
     )
     lookup = {"incident": incident, "event": event}
-    return _claim_and_notify(account, lookup, {"created_at": now}, message)
+    return _claim_and_notify(account, lookup, {}, message)
 
 
 def _age(age) -> str:

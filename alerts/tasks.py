@@ -30,7 +30,8 @@ def check_poll(run_id: int) -> int:
     run = PollRun.objects.select_related("account").filter(pk=run_id).first()
     if run is None:
         return 0
-    now = timezone.now()
+    # As of the poll: a task run late judges the poll's Tweets at the poll's time.
+    now = run.finished_at or timezone.now()
     raised = []
     if run.outcome == PollRun.Outcome.OK:
         # Samples of one poll carry its start, to the second (tweets/polling.py).
