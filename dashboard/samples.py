@@ -6,15 +6,17 @@ whatever the Tweet's age: `thinned` keeps the last sample per minute / hour / da
 of any Tweet or video with too many.
 """
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import Count, F, Min, Q, Window
 from django.db.models.functions import RowNumber, Trunc
 
 from tweets.metrics import TWEET_SAMPLE_COLUMNS, VIDEO_SAMPLE_COLUMNS
 from tweets.models import Tweet, TweetSample, VideoSample
-from tweets.periods import MAX_POINTS, bucket_label, bucket_starts, hour_of, local_midnight
+from tweets.periods import MAX_POINTS, bucket_starts, hour_of, labels, local_midnight
 from tweets.rollups import FUNNEL_STEPS, ratio
 
 COMPARE_WINDOWS = {
@@ -43,21 +45,13 @@ def thinning_bucket(span: timedelta) -> str:
     return "month"
 
 
-def latest_per_bucket(samples, kind: str, tz=UTC, partition=()):
-    """The last sample of each bucket (cumulative counts: the bucket's closing value)."""
-    slot = Trunc("captured_at", kind, tzinfo=tz)
-    return samples.annotate(
-        rank=Window(RowNumber(), partition_by=[*partition, slot], order_by=F("captured_at").desc())
-    ).filter(rank=1)
-
-
 def thinned(samples, span: timedelta, per: str):
     """The samples of one or more Tweets or videos (`per`: "tweet" or "media"), thinned in
     the database: each one with fewer than MAX_POINTS samples keeps them all, each one with
     more keeps the last of each `thinning_bucket(span)`."""
     slot = Trunc("captured_at", thinning_bucket(span), tzinfo=UTC)
     return samples.annotate(
-        n_samples=Window(Count("id"), partition_by=[F(per)]),
+        n_samples=Window(Count("captured_at"), partition_by=[F(per)]),
         rank=Window(RowNumber(), partition_by=[F(per), slot], order_by=F("captured_at").desc()),
     ).filter(Q(n_samples__lt=MAX_POINTS) | Q(rank=1))
 
@@ -66,32 +60,153 @@ def _age_hours(moment: datetime, posted: datetime) -> float:
     return round((moment - posted).total_seconds() / 3600, 4)
 
 
-def tweet_series(tweet: Tweet) -> dict:
+def gains_interval(tweet: Tweet) -> str:
+    """Hourly gains, or local days for a Tweet sampled over more than MAX_POINTS hours."""
+    last = tweet.last_sampled_at or tweet.created_at
+    return "hour" if (last - tweet.created_at) / timedelta(hours=1) + 2 < MAX_POINTS else "day"
+
+
+@dataclass
+class Read:
+    """What a Tweet's page and its JSON show of its samples, from one read of them."""
+
+    count: int  # every sample stored
+    thin: list[tuple]  # the series' rows, thinned as `thinned` thins them, oldest first
+    first: tuple | None
+    closing: list[tuple]  # the last sample of each gains bucket, oldest first
+    page: list[tuple]  # the samples table's page, newest first
+    columns: dict[str, int]  # column name -> index in a row
+
+
+# Each bucket kind's length, as a Postgres interval (a week starts on Monday, as date_trunc's).
+STEPS = {
+    "minute": "1 minute",
+    "hour": "1 hour",
+    "day": "1 day",
+    "week": "7 days",
+    "month": "1 month",
+}
+TABLE = TweetSample._meta.db_table
+# The closing sample of each bucket of `step` in `tz` between a Tweet's first and last
+# sample: one backward step through the (tweet, captured_at) key per bucket, so a month of
+# 5-minute samples costs 720 index probes for hourly buckets, not a scan of 8,640 rows.
+CLOSINGS = f"""
+    SELECT closing.captured_at
+    FROM stats,
+        generate_series(
+            date_trunc(%({{kind}})s, first AT TIME ZONE %({{tz}})s),
+            last AT TIME ZONE %({{tz}})s,
+            %({{step}})s::interval
+        ) AS bucket,
+        LATERAL (
+            SELECT captured_at FROM {TABLE}
+            WHERE tweet_id = %(tweet)s
+                AND captured_at < (bucket + %({{step}})s::interval) AT TIME ZONE %({{tz}})s
+            ORDER BY captured_at DESC LIMIT 1
+        ) AS closing
+"""
+# A Tweet's samples for its page and JSON in one query: which instants to keep (every one
+# when there are fewer than MAX_POINTS; else the thinning buckets' closing samples), the
+# gains buckets' closing samples, the samples table's page and the first sample, picked
+# from the key alone; then their rows, each flagged with what it is kept for.
+READ_COLUMNS = ("captured_at", *TWEET_SAMPLE_COLUMNS)
+READ_SQL = f"""
+    WITH stats AS MATERIALIZED (
+        SELECT count(*) AS n, min(captured_at) AS first, max(captured_at) AS last
+        FROM {TABLE} WHERE tweet_id = %(tweet)s
+    ),
+    thin AS ({CLOSINGS.format(kind="thin", tz="utc", step="thin_step")} WHERE n >= %(max)s),
+    closing AS (
+        {CLOSINGS.format(kind="gain", tz="tz", step="gain_step")}
+        WHERE n < %(max)s OR NOT %(same)s
+    ),
+    page AS (
+        SELECT captured_at FROM {TABLE} WHERE tweet_id = %(tweet)s
+        ORDER BY captured_at DESC OFFSET %(offset)s LIMIT %(per_page)s
+    ),
+    picked AS (
+        SELECT captured_at,
+            bool_or(tag IN ('thin', 'all')) AS thin,
+            bool_or(tag = 'closing' OR tag = 'thin' AND %(same)s) AS closing,
+            bool_or(tag = 'page') AS on_page
+        FROM (
+            SELECT captured_at, 'thin' AS tag FROM thin
+            UNION ALL
+            SELECT captured_at, 'all' FROM {TABLE}, stats
+            WHERE tweet_id = %(tweet)s AND n < %(max)s
+            UNION ALL
+            SELECT captured_at, 'closing' FROM closing
+            UNION ALL
+            SELECT captured_at, 'page' FROM page
+            UNION ALL
+            SELECT first, 'first' FROM stats WHERE first IS NOT NULL
+        ) AS tagged
+        GROUP BY captured_at
+    )
+    SELECT {", ".join(f"s.{name}" for name in READ_COLUMNS)}, n, thin, closing, on_page
+    FROM picked CROSS JOIN stats
+    JOIN {TABLE} AS s ON s.tweet_id = %(tweet)s AND s.captured_at = picked.captured_at
+    ORDER BY s.captured_at
+"""
+
+
+def read(tweet: Tweet, tz: ZoneInfo = UTC, page: int = 1, per_page: int = 50) -> Read:
+    """A Tweet's samples for its page and JSON, in one query (READ_SQL): the thinned series,
+    the gains' closing samples, a page of the samples table, the first and the last, and
+    the count; at most about MAX_POINTS + one per gains bucket + a page of rows."""
+    span = (tweet.last_sampled_at or tweet.created_at) - tweet.created_at
+    thin, gain = thinning_bucket(span), gains_interval(tweet)
+    gain_tz = "UTC" if gain == "hour" else str(tz)
+    params = {
+        "tweet": tweet.pk,
+        "max": MAX_POINTS,
+        "thin": thin,
+        "thin_step": STEPS[thin],
+        "utc": "UTC",
+        "gain": gain,
+        "gain_step": STEPS[gain],
+        "tz": gain_tz,
+        "same": (thin, "UTC") == (gain, gain_tz),
+        "offset": (page - 1) * per_page,
+        "per_page": per_page,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(READ_SQL, params)
+        rows = cursor.fetchall()
+    width = len(READ_COLUMNS)
+    return Read(
+        count=rows[0][width] if rows else 0,
+        thin=[row[:width] for row in rows if row[width + 1]],
+        first=rows[0][:width] if rows else None,
+        closing=[row[:width] for row in rows if row[width + 2]],
+        page=[row[:width] for row in reversed(rows) if row[width + 3]],
+        columns={name: index for index, name in enumerate(READ_COLUMNS)},
+    )
+
+
+def tweet_series(tweet: Tweet, samples: Read | None = None) -> dict:
     """Every metric of a Tweet by age since posting: its samples (thinned in the database to
     the last sample per minute / hour / day when there are too many), plus the last values
     again at the last poll, since they hold until then."""
-    samples = TweetSample.objects.filter(tweet=tweet)
-    count = samples.count()
-    span = (tweet.last_sampled_at or tweet.created_at) - tweet.created_at
-    rows = list(
-        thinned(samples, span, "tweet")
-        .order_by("captured_at")
-        .values("captured_at", *TWEET_SAMPLE_COLUMNS)
-    )
+    samples = samples or read(tweet)
+    rows = list(samples.thin)
     # Fewer rows than samples: some buckets kept only their last sample.
-    resolution = thinning_bucket(span) if len(rows) < count else "sample"
-    held = rows and tweet.last_polled_at and tweet.last_polled_at > rows[-1]["captured_at"]
+    span = (tweet.last_sampled_at or tweet.created_at) - tweet.created_at
+    resolution = thinning_bucket(span) if len(rows) < samples.count else "sample"
+    held = rows and tweet.last_polled_at and tweet.last_polled_at > rows[-1][0]
     if held:
-        rows.append({**rows[-1], "captured_at": tweet.last_polled_at})
+        rows.append((tweet.last_polled_at, *rows[-1][1:]))
+    columns = list(zip(*rows, strict=True)) or [()] * len(READ_COLUMNS)
+    posted = tweet.created_at
     return {
         "tweet": str(tweet.pk),
-        "created_at": tweet.created_at,
+        "created_at": posted,
         "resolution": resolution,
-        "samples": count,
+        "samples": samples.count,
         "holds_until": tweet.last_polled_at,
-        "captured_at": [row["captured_at"] for row in rows],
-        "age_hours": [_age_hours(row["captured_at"], tweet.created_at) for row in rows],
-        "metrics": {name: [row[name] for row in rows] for name in TWEET_SAMPLE_COLUMNS},
+        "captured_at": list(columns[0]),
+        "age_hours": [_age_hours(moment, posted) for moment in columns[0]],
+        "metrics": {name: list(columns[samples.columns[name]]) for name in TWEET_SAMPLE_COLUMNS},
     }
 
 
@@ -99,22 +214,17 @@ def _minus(a, b):
     return None if a is None or b is None else a - b
 
 
-def tweet_gains(tweet: Tweet, metric: str, tz: ZoneInfo) -> dict:
+def tweet_gains(tweet: Tweet, metric: str, tz: ZoneInfo, samples: Read | None = None) -> dict:
     """Gains of one metric per hour (per local day for Tweets sampled over 83 days), counted
     as the rollups count them: a first sample's counts in the posting hour, each later
     change in the hour of the poll that saw it."""
-    samples = TweetSample.objects.filter(tweet=tweet)
+    samples = samples or read(tweet, tz)
     last = tweet.last_sampled_at or tweet.created_at
-    interval = "hour" if (last - tweet.created_at) / timedelta(hours=1) + 2 < MAX_POINTS else "day"
-    first = samples.order_by("captured_at").values("captured_at", metric).first()
+    interval = gains_interval(tweet)
     empty = {"metric": metric, "interval": interval, "timezone": str(tz)}
-    if first is None:
+    if samples.first is None:
         return {**empty, "starts": [], "labels": [], "gains": []}
-    closing = list(
-        latest_per_bucket(samples, interval, tz=UTC if interval == "hour" else tz)
-        .order_by("captured_at")
-        .values("captured_at", metric)
-    )
+    column = samples.columns[metric]
     first_bucket = hour_of(tweet.created_at) if interval == "hour" else tweet.created_at
     starts = bucket_starts(first_bucket, last + timedelta(microseconds=1), tz, interval)
     index = {start: i for i, start in enumerate(starts)}
@@ -125,20 +235,36 @@ def tweet_gains(tweet: Tweet, metric: str, tz: ZoneInfo) -> dict:
         return index[local_midnight(moment.astimezone(tz).date(), tz)]
 
     gains = [0] * len(starts)
-    gains[slot(tweet.created_at)] = first[metric]
-    before = first[metric]
-    for row in closing:
-        i = slot(row["captured_at"])
-        delta = _minus(row[metric], before)
+    gains[slot(tweet.created_at)] = before = samples.first[column]
+    for row in samples.closing:
+        i = slot(row[0])
+        delta = _minus(row[column], before)
         # A change X's NULL hides is unknown, never zero.
         gains[i] = None if delta is None or gains[i] is None else gains[i] + delta
-        before = row[metric]
+        before = row[column]
     return {
         **empty,
         "starts": starts,
-        "labels": [bucket_label(start, tz, interval) for start in starts],
+        "labels": labels(starts, tz, interval),
         "gains": gains,
     }
+
+
+# Videos' samples, thinned like a Tweet's in one pass per video; the last one of each is
+# its latest (the funnel), the thinned ones its views over time.
+VIDEO_READ_SQL = f"""
+    SELECT media_id, captured_at, {", ".join(VIDEO_SAMPLE_COLUMNS)}, next_at IS NULL AS latest
+    FROM (
+        SELECT media_id, captured_at, {", ".join(VIDEO_SAMPLE_COLUMNS)}, count(*) OVER w AS n,
+            lead(captured_at) OVER (w ORDER BY captured_at) AS next_at
+        FROM {VideoSample._meta.db_table}
+        WHERE media_id = ANY(%(media)s)
+        WINDOW w AS (PARTITION BY media_id)
+    ) AS samples
+    WHERE n < %(max)s OR next_at IS NULL
+        OR date_trunc(%(thin)s, next_at, 'UTC') <> date_trunc(%(thin)s, captured_at, 'UTC')
+    ORDER BY media_id, captured_at
+"""
 
 
 def tweet_videos(tweet: Tweet) -> list[dict]:
@@ -148,22 +274,16 @@ def tweet_videos(tweet: Tweet) -> list[dict]:
     videos = list(tweet.media.filter(type="video").order_by("media_key"))
     if not videos:
         return []
-    latest = {
-        row["media_id"]: row
-        for row in VideoSample.objects.filter(
-            media__in=videos, captured_at=F("media__last_sampled_at")
-        ).values("media_id", "captured_at", *VIDEO_SAMPLE_COLUMNS)
-    }
     span = max((v.last_sampled_at or tweet.created_at) - tweet.created_at for v in videos)
-    rows = list(
-        thinned(VideoSample.objects.filter(media__in=videos), span, "media")
-        .order_by("captured_at")
-        .values("media_id", "captured_at", "views")
-    )
+    params = {"media": [v.pk for v in videos], "max": MAX_POINTS, "thin": thinning_bucket(span)}
+    with connection.cursor() as cursor:
+        cursor.execute(VIDEO_READ_SQL, params)
+        names = [column.name for column in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     out = []
     for video in videos:
-        sample = latest.get(video.pk)
         views = [row for row in rows if row["media_id"] == video.pk]
+        sample = views[-1] if views else None
         if views and tweet.last_polled_at and tweet.last_polled_at > views[-1]["captured_at"]:
             views.append({**views[-1], "captured_at": tweet.last_polled_at})  # holds till then
         ages = [_age_hours(row["captured_at"], tweet.created_at) for row in views]

@@ -450,16 +450,17 @@ def tweet(request, tweet_id: int):
     item = _tweet(request, tweet_id)
     data = TweetQuery(request.GET).parsed()
     tz = _zone(request)
-    stored = TweetSample.objects.filter(tweet=item).order_by("-captured_at")
-    paginator = Paginator(stored, SAMPLES_PER_PAGE)
+    stored = samples.read(item, tz, data["page"], SAMPLES_PER_PAGE)
+    # The page's rows came with the read; the paginator only numbers the pages.
+    paginator = Paginator(range(stored.count), SAMPLES_PER_PAGE)
     try:
         page = paginator.page(data["page"])
     except EmptyPage as exc:
         raise BadQuery(f"page: there are {paginator.num_pages} pages of samples.") from exc
-    series = samples.tweet_series(item)
-    gains = samples.tweet_gains(item, data["metric"], tz)
+    series = samples.tweet_series(item, stored)
+    gains = samples.tweet_gains(item, data["metric"], tz, stored)
     videos = samples.tweet_videos(item)
-    latest = stored.first()
+    latest = _as_sample(stored, stored.thin[-1]) if stored.thin else None
     context = {
         "tweet": item,
         "tz": tz,
@@ -481,7 +482,7 @@ def tweet(request, tweet_id: int):
         "videos": videos,
         "page": page,
         "sample_labels": list(SAMPLE_TABLE.values()),
-        "page_rows": [_sample_row(s, item) for s in page.object_list],
+        "page_rows": [_sample_row(_as_sample(stored, row), item) for row in stored.page],
         "page_links": {
             "previous": _query(request, page=page.previous_page_number())
             if page.has_previous()
@@ -520,6 +521,11 @@ def _latest_rows(sample) -> list[dict]:
             }
         )
     return rows
+
+
+def _as_sample(stored: samples.Read, row: tuple) -> TweetSample:
+    """A row of the read as the TweetSample it is, for the tables' templates."""
+    return TweetSample(**{name: row[i] for name, i in stored.columns.items()})
 
 
 def _sample_row(sample, item) -> dict:

@@ -6,6 +6,7 @@ chart's buckets are the rollups' UTC hours or local days, and no series carries 
 MAX_POINTS points, whatever the range (DESIGN.md section 8).
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -95,6 +96,17 @@ def bucket_label(start: datetime, tz: ZoneInfo, interval: str) -> str:
         return f"{local:%a %d %b}"
     twice = local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
     return f"{local:%a %d %b %H:%M}" + (f" {local:%Z}" if twice else "")
+
+
+@functools.lru_cache(maxsize=256)
+def _labels(starts: tuple, tz: ZoneInfo, interval: str) -> tuple[str, ...]:
+    return tuple(bucket_label(start, tz, interval) for start in starts)
+
+
+def labels(starts: list, tz: ZoneInfo, interval: str) -> list[str]:
+    """The buckets' labels: the same periods come back request after request (the last 7,
+    30 or 90 days), so each list is worded once and remembered."""
+    return list(_labels(tuple(starts), tz, interval))
 
 
 def partial_index(starts: list, end: datetime, last_poll: datetime | None) -> int | None:
