@@ -369,6 +369,8 @@ ALERT_WEBHOOK_TIMEOUT = (
     env.float("ALERT_WEBHOOK_CONNECT_TIMEOUT", default=5.0),
     env.float("ALERT_WEBHOOK_READ_TIMEOUT", default=10.0),
 )
+# The certificates https webhooks are checked against: certifi's bundle unless a file is named.
+ALERT_WEBHOOK_CA_BUNDLE = env.str("ALERT_WEBHOOK_CA_BUNDLE", default="")
 # Waits between attempts at one delivery (plus up to 20 % jitter); one more attempt than
 # delays, then the delivery is failed.
 ALERT_RETRY_DELAYS = [

@@ -24,7 +24,7 @@ import random
 import smtplib
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import urllib3
 from django.conf import settings
@@ -150,7 +150,7 @@ def _record(delivery: Delivery, outcome: Outcome, started: datetime, duration_ms
         changes["sent_at"] = now
     elif outcome.retry and delivery.attempts < len(settings.ALERT_RETRY_DELAYS) + 1:
         status = Delivery.Status.PENDING
-        changes["due_at"] = now + timezone.timedelta(seconds=backoff(delivery.attempts))
+        changes["due_at"] = now + timedelta(seconds=backoff(delivery.attempts))
     with transaction.atomic():
         DeliveryAttempt.objects.create(
             delivery=delivery,

@@ -33,12 +33,12 @@ class Unresolvable(RefusedURL):
 
 @dataclass(frozen=True)
 class Target:
-    """A checked URL: where to connect (an address that passed) and what to ask for."""
+    """A checked URL: where to connect (addresses that passed) and what to ask for."""
 
     scheme: str
     host: str
     port: int
-    address: str
+    addresses: tuple[str, ...]  # every one the host resolved to, each one checked
     path: str  # path and query, as sent in the request line
 
 
@@ -93,4 +93,4 @@ def check(url: str) -> Target:
             reason = _refusal(ipaddress.ip_address(text.split("%", 1)[0]))
             if reason:
                 raise RefusedURL(f"The host {host} resolves to {reason} ({text}).")
-    return Target(scheme, host, port, addresses[0], path)
+    return Target(scheme, host, port, tuple(addresses), path)

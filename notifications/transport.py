@@ -26,9 +26,24 @@ class Response:
 
 
 def post(url: str, body: bytes, headers: dict) -> Response:
-    """POST `body` to the webhook URL; raises RefusedURL, or urllib3's HTTPError for
-    network trouble (connection refused, timeout, TLS)."""
+    """POST `body` to the webhook URL, trying the checked addresses in turn until one
+    connects; raises RefusedURL, or urllib3's HTTPError for network trouble (connection
+    refused everywhere, timeout, TLS)."""
     target = targets.check(url)
+    host = f"[{target.host}]" if ":" in target.host else target.host
+    default_port = 443 if target.scheme == "https" else 80
+    host_header = host if target.port == default_port else f"{host}:{target.port}"
+    headers = {**headers, "Host": host_header}
+    *others, last = target.addresses
+    for address in others:
+        try:
+            return _post_to(target, address, body, headers)
+        except urllib3.exceptions.NewConnectionError:
+            continue  # refused or unreachable there: the next address
+    return _post_to(target, last, body, headers)
+
+
+def _post_to(target: targets.Target, address: str, body: bytes, headers: dict) -> Response:
     options = {}
     if target.scheme == "https":
         pool_class = urllib3.HTTPSConnectionPool
@@ -36,19 +51,13 @@ def post(url: str, body: bytes, headers: dict) -> Response:
             "server_hostname": target.host,
             "assert_hostname": target.host,
             "cert_reqs": "CERT_REQUIRED",
-            "ca_certs": certifi.where(),
+            "ca_certs": settings.ALERT_WEBHOOK_CA_BUNDLE or certifi.where(),
         }
     else:
         pool_class = urllib3.HTTPConnectionPool
     connect, read = settings.ALERT_WEBHOOK_TIMEOUT
-    default_port = 443 if target.scheme == "https" else 80
-    host_header = target.host if target.port == default_port else f"{target.host}:{target.port}"
-    if ":" in target.host:
-        host_header = f"[{target.host}]" + (
-            "" if target.port == default_port else f":{target.port}"
-        )
     with pool_class(
-        target.address,
+        address,
         target.port,
         timeout=urllib3.Timeout(connect=connect, read=read),
         retries=False,
@@ -59,7 +68,7 @@ def post(url: str, body: bytes, headers: dict) -> Response:
             "POST",
             target.path,
             body=body,
-            headers={**headers, "Host": host_header},
+            headers=headers,
             redirect=False,
             preload_content=False,
             assert_same_host=False,

@@ -29,12 +29,13 @@ def _page(request, *, form=None, quiet=None, new_secret=None, new_destination=No
         .prefetch_related(Prefetch("log", queryset=DeliveryAttempt.objects.order_by("at", "pk")))
         .order_by("-created_at", "-pk")[:LOG_LENGTH]
     )
+    profile = Profile.of(user)
     context = {
         "destinations": Destination.objects.filter(user=user),
         "form": form or DestinationForm(user=user),
         "quiet": quiet or QuietHoursForm.for_user(user),
-        "profile": Profile.of(user),
-        "zone": Profile.of(user).zone,
+        "profile": profile,
+        "zone": profile.zone,
         "tests_left": delivery.tests_left(user),
         "log": log,
         "new_secret": new_secret,

@@ -7,9 +7,11 @@ out). The webhook rules allow loopback here (ALERT_WEBHOOK_ALLOW_PRIVATE), as an
 would on a trusted network; the URL-rule tests turn it off again.
 """
 
+import ssl
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from socket import AF_INET6
 
 import pytest
 
@@ -29,7 +31,7 @@ class Received:
 class Receiver:
     """What the receiver was sent, and what it answers next."""
 
-    def __init__(self):
+    def __init__(self, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None):
         self.requests: list[Received] = []
         self.answers: list[int] = []
         self.lock = threading.Lock()
@@ -49,8 +51,16 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/metricsdash"
+        server_class = ThreadingHTTPServer
+        if ":" in host:
+            server_class = type("IPv6Server", (ThreadingHTTPServer,), {"address_family": AF_INET6})
+        self.server = server_class((host, 0), Handler)
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        self.port = self.server.server_address[1]
+        netloc = f"[{host}]" if ":" in host else host
+        scheme = "https" if tls else "http"
+        self.url = f"{scheme}://{netloc}:{self.port}/hooks/metricsdash"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def stop(self):
@@ -59,13 +69,26 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver(settings):
+def receivers(settings):
+    """start(host="127.0.0.1", tls=None) -> a running Receiver, stopped at the test's end."""
     settings.ALERT_WEBHOOK_ALLOW_PRIVATE = True
     settings.ALERT_WEBHOOK_ALLOW_HTTP = True
-    running = Receiver()
-    running.thread.start()
-    yield running
-    running.stop()
+    started: list[Receiver] = []
+
+    def start(host="127.0.0.1", tls=None) -> Receiver:
+        running = Receiver(host, tls)
+        running.thread.start()
+        started.append(running)
+        return running
+
+    yield start
+    for running in started:
+        running.stop()
+
+
+@pytest.fixture
+def receiver(receivers):
+    return receivers()
 
 
 @pytest.fixture(autouse=True)

@@ -52,15 +52,15 @@ def test_refused_in_production(production, url):
 
 def test_a_public_address_passes(production):
     target = targets.check("https://93.184.215.14:8443/services/T0/B0/xyz?via=md")
-    assert (target.scheme, target.address, target.port) == ("https", "93.184.215.14", 8443)
+    assert (target.scheme, target.addresses, target.port) == ("https", ("93.184.215.14",), 8443)
     assert target.path == "/services/T0/B0/xyz?via=md"
 
 
 def test_the_operator_may_allow_http_and_private_addresses(settings):
     settings.ALERT_WEBHOOK_ALLOW_HTTP = True
     settings.ALERT_WEBHOOK_ALLOW_PRIVATE = True
-    assert targets.check("http://127.0.0.1:9/hook").address == "127.0.0.1"
-    assert targets.check("https://[::1]/hook").address == "::1"
+    assert targets.check("http://127.0.0.1:9/hook").addresses == ("127.0.0.1",)
+    assert targets.check("https://[::1]/hook").addresses == ("::1",)
 
 
 @pytest.mark.parametrize("url", ["https://127.0.0.1/hook", "http://93.184.215.14/", "x" * 3000])
