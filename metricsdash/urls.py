@@ -21,6 +21,7 @@ urlpatterns = [
     path("auth/password/", accounts_views.PasswordChange.as_view(), name="password_change"),
     path("accounts/", include("accounts.urls")),
     path("reports/", include("reports.urls")),
+    path("alerts/", include("alerts.urls")),
     path("notifications/", include("notifications.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("admin/", admin.site.urls),

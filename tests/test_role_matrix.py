@@ -23,7 +23,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import AccountAccess, Invitation, XAccount
-from tests.dashboard.test_outsiders import Objects, url_patterns
+from tests.dashboard.test_outsiders import Objects, alert_rule_kwargs, url_patterns
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +56,9 @@ def ids_in_query(w) -> dict:
 
 def dana(w) -> dict:
     return {"account_id": w.account.pk, "access_id": w.access.pk}
+
+
+A_RULE = {"kind": "threshold", "metric": "impressions", "threshold": "500"}
 
 
 def page(least=VIEWER, query=lambda w: {"account": w.account.pk}):
@@ -93,6 +96,15 @@ RIGHTS: dict[str, tuple[Callable, tuple[Case, ...]]] = {
             "api_tweet_video",
         )
     },
+    "alerts:rules": (
+        account,
+        (Case("get", MANAGER, 200), Case("post", MANAGER, 302, lambda w: A_RULE)),
+    ),
+    "alerts:edit": (
+        lambda w: alert_rule_kwargs(w.account),
+        (Case("get", MANAGER, 200), Case("post", MANAGER, 302, lambda w: A_RULE)),
+    ),
+    "alerts:delete": (lambda w: alert_rule_kwargs(w.account), (Case("post", MANAGER, 302),)),
     "accounts:poll_now": (account, (Case("post", MANAGER, 302),)),
     "accounts:pause": (account, (Case("post", MANAGER, 302),)),
     "accounts:resume": (account, (Case("post", MANAGER, 302),)),

@@ -48,6 +48,7 @@ def pages(account) -> dict[str, int]:
         "/dashboard/settings/": 0,
         "/accounts/": 0,
         "/reports/": 0,
+        f"/alerts/accounts/{account.pk}/": 0,
         "/admin/": 0,
         "/admin/health/": 0,
         "/admin/tweets/pollrun/": 0,

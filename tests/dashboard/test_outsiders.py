@@ -11,6 +11,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import AccountAccess, Invitation, PendingAccess, XAccount
+from alerts.models import AlertRule
 from notifications.models import Destination
 from tweets.models import HourlyRollup, Media, PollRun, Tweet, TweetSample, VideoSample
 
@@ -43,6 +44,9 @@ ID_IN_PATH = {
     "dashboard:api_tweet_video": (("get",), lambda o: {"tweet_id": o.tweet.pk}),
     "notifications:toggle": (("post",), lambda o: {"pk": webhook_of(o.account.owner).pk}),
     "notifications:remove": (("post",), lambda o: {"pk": webhook_of(o.account.owner).pk}),
+    "alerts:rules": (("get", "post"), lambda o: {"account_id": o.account.pk}),
+    "alerts:edit": (("get", "post"), lambda o: alert_rule_kwargs(o.account)),
+    "alerts:delete": (("post",), lambda o: alert_rule_kwargs(o.account)),
 }
 # Dashboard URLs whose ids come in the query string (account=..., ids=...).
 ID_IN_QUERY = {
@@ -70,6 +74,14 @@ NOT_AN_OBJECT_ID = {
 }
 OURS = ("dashboard", "accounts")
 NOW = datetime(2026, 11, 3, 12, tzinfo=UTC)
+
+
+def alert_rule_kwargs(account) -> dict:
+    """The path parameters of the account's alert rule, made on first use."""
+    rule = AlertRule.objects.filter(account=account).first()
+    if rule is None:
+        rule = AlertRule.objects.create(account=account, kind="threshold", threshold=1000)
+    return {"account_id": account.pk, "rule_id": rule.pk}
 
 
 def webhook_of(owner) -> Destination:

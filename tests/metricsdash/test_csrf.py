@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from notifications.models import Destination
-from tests.dashboard.test_outsiders import Objects
+from tests.dashboard.test_outsiders import Objects, alert_rule_kwargs
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +51,9 @@ CHANGES_STATE = {
     "notifications:remove": EMAIL_DESTINATION,  # the email one cannot be removed: a 404
     "notifications:quiet_hours": NONE,
     "notifications:test": NONE,
+    "alerts:rules": ACCOUNT,
+    "alerts:edit": lambda o: alert_rule_kwargs(o.account),
+    "alerts:delete": lambda o: alert_rule_kwargs(o.account),
     "dashboard:settings": NONE,
     "accounts:unlink": ACCOUNT,  # last but one: it deletes the account
     "logout": NONE,  # last: it ends the session

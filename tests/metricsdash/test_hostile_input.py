@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dashboard import forms as dashboard_forms
-from tests.dashboard.test_outsiders import Objects
+from tests.dashboard.test_outsiders import Objects, alert_rule_kwargs
 from tests.metricsdash.test_csrf import READ_ONLY
 
 pytestmark = pytest.mark.django_db
@@ -124,6 +124,8 @@ FORM_PAGES = {
     "reports": lambda o: reverse("reports:settings"),
     "unlink": lambda o: reverse("accounts:unlink", kwargs={"account_id": o.account.pk}),
     "sharing": lambda o: reverse("accounts:sharing", kwargs={"account_id": o.account.pk}),
+    "alert_rules": lambda o: reverse("alerts:rules", kwargs={"account_id": o.account.pk}),
+    "alert_rule": lambda o: reverse("alerts:edit", kwargs=alert_rule_kwargs(o.account)),
 }
 # Forms without fields: arbitrary fields posted at them all the same.
 ACTIONS = ("accounts:pause", "accounts:resume", "accounts:poll_now", "reports:preview")
