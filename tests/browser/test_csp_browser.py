@@ -47,6 +47,7 @@ def pages(account) -> dict[str, int]:
         "/dashboard/timing/": 0,
         "/dashboard/settings/": 0,
         "/accounts/": 0,
+        f"/accounts/{account.pk}/sharing/": 0,
         "/reports/": 0,
         f"/alerts/accounts/{account.pk}/": 0,
         "/admin/": 0,
