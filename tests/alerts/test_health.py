@@ -2,9 +2,11 @@
 rate limit holding an account back; one alert when each starts and one when it recovers,
 however often the checks run (replayed tasks, two beats)."""
 
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 
 from accounts.models import XAccount
 from accounts.oauth import save_link
@@ -126,3 +128,30 @@ def test_an_incident_of_an_account_paused_meanwhile_closes_without_a_recovery(wa
     incident = Incident.objects.get(account=account)
     assert incident.recovered_at is not None and incident.closed_quietly
     assert alerts_of(account) == [("reauth", "raised")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_beats_at_the_same_moment_raise_one_alert(alice):
+    account = XAccount.objects.create(
+        owner=alice, x_user_id="42", username="alice_bakes", auth_kind="oauth2"
+    )
+    account.require_reauth("Asked by an administrator.")
+    start = threading.Barrier(2)
+    raised = []
+
+    def beat():
+        start.wait()
+        try:
+            raised.append(tasks.check_health())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=beat) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(raised) == [0, 1]
+    assert alerts_of(account) == [("reauth", "raised")]
+    assert Incident.objects.filter(account=account).count() == 1
+    assert Delivery.objects.filter(destination__user=alice).count() == 1
