@@ -62,6 +62,7 @@ def notify(users: Iterable, message: Message, key: str) -> list[Delivery]:
     the worker hears of them only after the commit.
     """
     now = timezone.now()
+    body = message.as_json()
     created = []
     for user in users:
         if not user.is_active:
@@ -74,7 +75,7 @@ def notify(users: Iterable, message: Message, key: str) -> list[Delivery]:
             delivery, new = Delivery.objects.get_or_create(
                 key=key,
                 destination=destination,
-                defaults={"message": message.as_json(), "due_at": due_at, "claimed_until": queued},
+                defaults={"message": body, "due_at": due_at, "claimed_until": queued},
             )
             if new:
                 created.append(delivery)

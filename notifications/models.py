@@ -56,10 +56,6 @@ class Destination(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} {self.name!r} of {self.user}"
 
-    @property
-    def is_webhook(self) -> bool:
-        return self.kind != self.Kind.EMAIL
-
     def set_url(self, url: str) -> str | None:
         """Store the webhook URL; a signed JSON webhook also gets a new secret, returned
         (to be shown once) and never readable from the pages again."""

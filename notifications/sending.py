@@ -166,10 +166,9 @@ def _record(delivery: Delivery, outcome: Outcome, started: datetime, duration_ms
         logger.warning(
             "Delivery %s: the lease lapsed before attempt %s ended", delivery.pk, delivery.attempts
         )
-    log = (
-        logger.info if status in (Delivery.Status.SENT, Delivery.Status.PENDING) else logger.warning
-    )
-    log(
+    settled = status in (Delivery.Status.SENT, Delivery.Status.PENDING)
+    logger.log(
+        logging.INFO if settled else logging.WARNING,
         "Delivery %s attempt %d: %s %s",
         delivery.pk,
         delivery.attempts,

@@ -5,7 +5,7 @@ import pytest
 
 from notifications.models import Delivery, Destination
 from tests.conftest import PASSWORD
-from tests.notifications.conftest import receiver  # noqa: F401 - a webhook receiver
+from tests.notifications.conftest import receiver, receivers  # noqa: F401 - webhook receivers
 from tests.reports.conftest import eager  # noqa: F401 - the test's sends run in the server
 
 pytestmark = pytest.mark.django_db(transaction=True)
