@@ -19,7 +19,7 @@ from pathlib import Path
 from bench import database
 
 # The order they run in; each is bench/<name>.py with run(quick) -> list[Figure].
-MODULES = ["ingest", "storage", "requests", "billing", "scale"]
+MODULES = ["ingest", "storage", "reads", "requests", "billing", "scale"]
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -1,0 +1,262 @@
+"""Reads at scale: the dashboard's pages and JSON over the history bench/dataset.py builds
+(1,000 Tweets x 30 days of 5-minute samples, 8.64 million rows; quick: 50 Tweets x 2 days).
+
+Each request goes through Django's test Client (every middleware, the session, the view,
+the template or JSON) with DEBUG off: server time, without the network. Beside each one,
+the bare SQL that computes the same numbers (written here, independently of the product),
+timed the same way in the same run, and how many queries the request made.
+"""
+
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.test.utils import override_settings
+from django.utils import timezone
+
+from accounts.models import Profile
+from tweets.metrics import ENGAGEMENT_PARTS, ROLLUP_COLUMNS, TWEET_SAMPLE_COLUMNS
+from tweets.periods import last_days
+
+from . import dataset
+from .core import Figure, summary, timings_ms
+
+FULL = {"tweets": 1000, "days": 30}
+QUICK = {"tweets": 50, "days": 2}
+ACCOUNT_TARGET_MS = 50
+TWEET_PAGE_TARGET_MS = 50
+TWEET_SERIES_TARGET_MS = 20
+MAX_RATIO = 2.0
+
+# --- the bare SQL: the numbers each request shows, with nothing around them --------------
+
+ROLLUP = "tweets_hourlyrollup"
+SAMPLES = "tweets_tweetsample"
+ENGAGEMENTS = " + ".join(ENGAGEMENT_PARTS)
+TOTALS_SQL = f"""
+    SELECT {", ".join(f"sum({c}) FILTER (WHERE bucket >= %(start)s)" for c in ROLLUP_COLUMNS)},
+        {", ".join(f"sum({c}) FILTER (WHERE bucket < %(start)s)" for c in ROLLUP_COLUMNS)}
+    FROM {ROLLUP}
+    WHERE account_id = ANY(%(ids)s) AND context = 'total'
+        AND bucket >= %(before)s AND bucket < %(end)s
+"""
+HOUR_SERIES_SQL = f"""
+    SELECT hour, {", ".join(f"sum(impressions) FILTER (WHERE context = '{c}')" for c in (
+        "total", "organic", "promoted"))}
+    FROM generate_series(%(first_hour)s, %(last_hour)s, interval '1 hour') AS hour
+    LEFT JOIN {ROLLUP} ON account_id = ANY(%(ids)s) AND bucket = hour
+    GROUP BY hour ORDER BY hour
+"""  # fmt: skip
+DAY_SERIES_SQL = f"""
+    SELECT day, {", ".join(f"sum(impressions) FILTER (WHERE context = '{c}')" for c in (
+        "total", "organic", "promoted"))}
+    FROM generate_series(%(first_day)s::timestamp, %(last_day)s::timestamp, '1 day') AS day
+    LEFT JOIN {ROLLUP} ON account_id = ANY(%(ids)s)
+        AND bucket >= day AT TIME ZONE %(tz)s
+        AND bucket < (day + interval '1 day') AT TIME ZONE %(tz)s
+    GROUP BY day ORDER BY day
+"""  # fmt: skip
+AUDIENCE_SQL = """
+    SELECT day,
+        (SELECT sum(net_follows) FROM tweets_audiencehourly
+         WHERE account_id = ANY(%(ids)s) AND bucket >= day AT TIME ZONE %(tz)s
+             AND bucket < (day + interval '1 day') AT TIME ZONE %(tz)s),
+        (SELECT count(*) FROM tweets_tweet
+         WHERE account_id = ANY(%(ids)s) AND kind <> 'retweet'
+             AND created_at >= day AT TIME ZONE %(tz)s
+             AND created_at < (day + interval '1 day') AT TIME ZONE %(tz)s),
+        (SELECT followers FROM tweets_audiencesample
+         WHERE account_id = ANY(%(ids)s)
+             AND captured_at < (day + interval '1 day') AT TIME ZONE %(tz)s
+         ORDER BY captured_at DESC LIMIT 1)
+    FROM generate_series(%(first_day)s::timestamp, %(last_day)s::timestamp, '1 day') AS day
+"""
+NET_FOLLOWS_SQL = """
+    SELECT sum(net_follows) FILTER (WHERE bucket >= %(start)s),
+        sum(net_follows) FILTER (WHERE bucket < %(start)s)
+    FROM tweets_audiencehourly
+    WHERE account_id = ANY(%(ids)s) AND bucket >= %(before)s AND bucket < %(end)s
+"""
+TOP_SQL = f"""
+    SELECT t.id, t.created_at, t.text, s.*, {ENGAGEMENTS} AS engagements,
+        ({ENGAGEMENTS})::float / nullif(impressions, 0) AS rate
+    FROM tweets_tweet t JOIN {SAMPLES} s ON s.tweet_id = t.id AND s.captured_at = t.last_sampled_at
+    WHERE t.account_id = ANY(%(ids)s) AND t.kind <> 'retweet'
+        AND t.created_at >= %(start)s AND t.created_at < %(end)s
+    ORDER BY impressions DESC NULLS LAST LIMIT 25
+"""
+POSTED_SQL = """
+    SELECT count(*) FROM tweets_tweet
+    WHERE account_id = ANY(%(ids)s) AND kind <> 'retweet'
+        AND created_at >= %(start)s AND created_at < %(end)s
+"""
+# A Tweet's closing sample per hour (its series and its gains), its count, its latest page.
+TWEET_HOURLY_SQL = f"""
+    SELECT DISTINCT ON (date_trunc('hour', captured_at)) captured_at,
+        {", ".join(TWEET_SAMPLE_COLUMNS)}
+    FROM {SAMPLES} WHERE tweet_id = %(tweet)s
+    ORDER BY date_trunc('hour', captured_at), captured_at DESC
+"""
+TWEET_COUNT_SQL = f"SELECT count(*) FROM {SAMPLES} WHERE tweet_id = %(tweet)s"
+TWEET_PAGE_SQL = f"""
+    SELECT * FROM {SAMPLES} WHERE tweet_id = %(tweet)s ORDER BY captured_at DESC LIMIT 50
+"""
+VIDEO_SQL = """
+    SELECT DISTINCT ON (media_id, date_trunc('hour', captured_at)) media_id, captured_at, *
+    FROM tweets_videosample
+    WHERE media_id IN (SELECT media_id FROM tweets_tweet_media WHERE tweet_id = %(tweet)s)
+    ORDER BY media_id, date_trunc('hour', captured_at), captured_at DESC
+"""
+
+
+@dataclass
+class Read:
+    name: str
+    path: str
+    bare: list[str]  # the statements computing the same numbers
+    target_ms: float
+    against_bare: bool = True  # account-level reads: also within MAX_RATIO x bare
+
+
+def _reads(data: dataset.Dataset) -> list[Read]:
+    tweet = data.promoted_tweet_ids[len(data.promoted_tweet_ids) // 2]
+    video = data.video_tweet_ids[len(data.video_tweet_ids) // 2]
+    account = [TOTALS_SQL]
+    return [
+        Read("overview (30 days)", "/dashboard/", [
+            TOTALS_SQL, DAY_SERIES_SQL, AUDIENCE_SQL, NET_FOLLOWS_SQL, TOP_SQL, POSTED_SQL,
+        ], ACCOUNT_TARGET_MS),
+        Read("overview (90 days, every Tweet)", "/dashboard/?period=90", [
+            TOTALS_SQL, DAY_SERIES_SQL, AUDIENCE_SQL, NET_FOLLOWS_SQL, TOP_SQL, POSTED_SQL,
+        ], ACCOUNT_TARGET_MS),
+        Read("kpis.json", "/dashboard/api/kpis.json", account, ACCOUNT_TARGET_MS),
+        Read("series.json by hour (7 days)", "/dashboard/api/series.json?period=7",
+             [HOUR_SERIES_SQL], ACCOUNT_TARGET_MS),
+        Read("series.json by hour (30 days)", "/dashboard/api/series.json?interval=hour",
+             [HOUR_SERIES_SQL], ACCOUNT_TARGET_MS),
+        Read("series.json by day", "/dashboard/api/series.json?interval=day",
+             [DAY_SERIES_SQL], ACCOUNT_TARGET_MS),
+        Read("engagements.json", "/dashboard/api/engagements.json", account, ACCOUNT_TARGET_MS),
+        Read("audience.json", "/dashboard/api/audience.json",
+             [AUDIENCE_SQL, NET_FOLLOWS_SQL, TOTALS_SQL], ACCOUNT_TARGET_MS),
+        Read("top-tweets.json (90 days)", "/dashboard/api/top-tweets.json?period=90",
+             [TOP_SQL], ACCOUNT_TARGET_MS),
+        Read("Tweet page", f"/dashboard/tweets/{tweet}/",
+             [TWEET_HOURLY_SQL, TWEET_COUNT_SQL, TWEET_PAGE_SQL], TWEET_PAGE_TARGET_MS, False),
+        Read("Tweet series.json", f"/dashboard/api/tweets/{tweet}/series.json",
+             [TWEET_HOURLY_SQL, TWEET_COUNT_SQL], TWEET_SERIES_TARGET_MS, False),
+        Read("Tweet gains.json", f"/dashboard/api/tweets/{tweet}/gains.json",
+             [TWEET_HOURLY_SQL], TWEET_SERIES_TARGET_MS, False),
+        Read("Tweet video.json", f"/dashboard/api/tweets/{video}/video.json",
+             [VIDEO_SQL], TWEET_SERIES_TARGET_MS, False),
+    ]  # fmt: skip
+
+
+def _params(data: dataset.Dataset, path: str) -> dict:
+    """The bare SQL's parameters for the period a path asks (its `period`, else 30 days)."""
+    tz = Profile.of(data.owner).zone
+    days = 90 if "period=90" in path else 7 if "period=7" in path else 30
+    period = last_days(days, tz, timezone.now())
+    first_hour = period.start.replace(minute=0, second=0, microsecond=0)
+    last = period.end - timedelta(microseconds=1)
+    return {
+        "ids": [account.pk for account in data.accounts],
+        "tz": tz.key,
+        "start": period.start,
+        "end": period.end,
+        "before": period.previous.start,
+        "first_hour": first_hour if first_hour >= period.start else first_hour + timedelta(hours=1),
+        "last_hour": last.replace(minute=0, second=0, microsecond=0),
+        "first_day": period.start.astimezone(tz).date(),
+        "last_day": last.astimezone(tz).date(),
+        "tweet": int(path.split("/tweets/")[1].split("/")[0]) if "/tweets/" in path else None,
+    }
+
+
+def _bare(statements: list[str], params: dict):
+    def run():
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql, params)
+                cursor.fetchall()
+
+    return run
+
+
+def _queries(client: Client, path: str) -> int:
+    count = 0
+
+    def counted(execute, *args):
+        nonlocal count
+        count += 1
+        return execute(*args)
+
+    with connection.execute_wrapper(counted):
+        answer = client.get(path, secure=True)
+    if answer.status_code != 200:
+        raise RuntimeError(f"{path} answered {answer.status_code}")
+    return count
+
+
+def measure(data: dataset.Dataset, repeat: int) -> list[Figure]:
+    client = Client()
+    client.force_login(data.owner)
+    figures = []
+    for read in _reads(data):
+        queries = _queries(client, read.path)
+        params = _params(data, read.path)
+        timings_ms(lambda path=read.path: client.get(path, secure=True), 0)  # two more to warm up
+        # Interleaved, so a burst of load on the machine hits both alike.
+        view, bare = [], []
+        for _ in range(repeat):
+            view += timings_ms(lambda path=read.path: client.get(path, secure=True), 1, warmup=0)
+            bare += timings_ms(_bare(read.bare, params), 1, warmup=0)
+        view, bare = summary(view), summary(bare)
+        ratio = view["p95"] / bare["p95"]
+        within = view["p95"] < read.target_ms and (not read.against_bare or ratio <= MAX_RATIO)
+        target = f"p95 < {read.target_ms} ms" + (
+            f" and <= {MAX_RATIO:g}x bare" if read.against_bare else ""
+        )
+        figures += [
+            Figure(
+                "reads",
+                f"{read.name}: p95 server time",
+                round(view["p95"], 1),
+                "ms",
+                round(bare["p95"], 1),
+                "bare SQL for the same numbers",
+                target,
+                within,
+            ),
+            Figure(
+                "reads",
+                f"{read.name}: p50 server time",
+                round(view["p50"], 1),
+                "ms",
+                round(bare["p50"], 1),
+                "bare SQL for the same numbers",
+            ),
+            Figure("reads", f"{read.name}: queries", queries, "queries", len(read.bare)),
+        ]
+    return figures
+
+
+def run(quick: bool) -> list[Figure]:
+    start = time.perf_counter()
+    data = dataset.build(**(QUICK if quick else FULL))
+    built = time.perf_counter() - start
+    dataset.settle()
+    # The plain static storage: the manifest one needs collectstatic, and its lookups cost
+    # the same dictionary access.
+    plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    storages = {**settings.STORAGES, "staticfiles": plain}
+    with override_settings(ALLOWED_HOSTS=["testserver"], DEBUG=False, STORAGES=storages):
+        figures = measure(data, repeat=5 if quick else 50)
+    return [
+        Figure("reads", "TweetSample rows read against", data.tweet_samples, "rows"),
+        Figure("reads", "dataset build (binary COPY)", round(built, 1), "s"),
+        *figures,
+    ]
