@@ -12,6 +12,8 @@ from .forms import AlertRuleForm
 from .models import Alert, AlertRule
 
 RECENT = 20
+# Every rule is one query after each of the account's polls: a bound keeps polls cheap.
+MAX_RULES = 20
 
 
 def _account(request, account_id: int):
@@ -23,6 +25,8 @@ def rules(request, account_id: int):
     """The account's rules and its latest alerts; POST adds a rule."""
     account = _account(request, account_id)
     form = AlertRuleForm(request.POST or None, initial={"factor": 3})
+    if request.method == "POST" and account.alert_rules.count() >= MAX_RULES:
+        form.add_error(None, f"An account has at most {MAX_RULES} rules: change or delete one.")
     if request.method == "POST" and form.is_valid():
         rule = form.save(commit=False)
         rule.account, rule.created_by = account, request.user

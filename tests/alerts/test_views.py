@@ -79,6 +79,17 @@ def test_bad_rules_are_form_errors(client, alice, account, data, error):
     assert not AlertRule.objects.exists()
 
 
+def test_an_account_has_at_most_twenty_rules(client, alice, account):
+    AlertRule.objects.bulk_create(
+        [AlertRule(account=account, kind="threshold", threshold=n) for n in range(1, 21)]
+    )
+    client.force_login(alice)
+    data = {"kind": "threshold", "metric": "impressions", "threshold": "99"}
+    answer = client.post(reverse("alerts:rules", args=[account.pk]), data)
+    assert "at most 20 rules" in answer.content.decode()
+    assert AlertRule.objects.filter(account=account).count() == 20
+
+
 def test_a_viewer_is_refused_and_an_outsider_finds_nothing(client, account, bob, charlie):
     AccountAccess.objects.create(account=account, user=bob, role="viewer")
     rule = AlertRule.objects.create(account=account, kind="threshold", threshold=10)
