@@ -138,7 +138,9 @@ def attempt(delivery: Delivery, now: datetime) -> Outcome:
     return _post_webhook(delivery, now)
 
 
-def _record(delivery: Delivery, outcome: Outcome, started: datetime, duration_ms: int) -> str:
+def record(delivery: Delivery, outcome: Outcome, started: datetime, duration_ms: int) -> str:
+    """Log the attempt and move the row on (sent, pending until the next retry, failed or
+    skipped), if it is still ours; returns the new status ("removed" if the row is gone)."""
     now = timezone.now()
     changes = {
         "claimed_until": None,
@@ -152,6 +154,10 @@ def _record(delivery: Delivery, outcome: Outcome, started: datetime, duration_ms
         status = Delivery.Status.PENDING
         changes["due_at"] = now + timedelta(seconds=backoff(delivery.attempts))
     with transaction.atomic():
+        # Locked, so the person cannot remove the destination (and this row) in between.
+        if not Delivery.objects.select_for_update().filter(pk=delivery.pk).exists():
+            logger.info("Delivery %s was removed with its destination while sending", delivery.pk)
+            return "removed"
         DeliveryAttempt.objects.create(
             delivery=delivery,
             at=started,
@@ -192,7 +198,7 @@ def deliver(delivery_id: int) -> str:
         # A bug of ours: logged on the row and given up, never retried blindly.
         logger.exception("Delivery %s could not be sent", delivery.pk)
         outcome = Outcome(Delivery.Status.FAILED, error=f"Internal error: {type(exc).__name__}")
-    return _record(delivery, outcome, started, round((time.monotonic() - clock) * 1000))
+    return record(delivery, outcome, started, round((time.monotonic() - clock) * 1000))
 
 
 def queue_due(now: datetime | None = None) -> list[int]:

@@ -129,3 +129,15 @@ def test_notify_twice_with_one_key_creates_nothing_new(alice, bob, receiver):
     assert raise_alert([alice, bob]) == []
     assert Delivery.objects.count() == 3
     assert len(raise_alert([alice, bob], key="spike:1:2118")) == 3
+
+
+def test_a_destination_removed_while_sending_ends_quietly(alice, receiver):
+    email_off(alice)
+    hook, _ = webhook(alice, receiver.url)
+    with time_machine.travel(START, tick=False):
+        [delivery] = raise_alert([alice])
+        claimed = sending.claim(delivery.pk, START)
+        outcome = sending.attempt(claimed, START)
+        hook.delete()  # the person pressed Remove meanwhile
+        assert sending.record(claimed, outcome, START, 5) == "removed"
+    assert len(receiver.requests) == 1 and not Delivery.objects.exists()
