@@ -25,6 +25,7 @@ them, and they never add to the rollups. Every Tweet read is counted as X bills 
 (tweets/billing.py).
 """
 
+import functools
 import logging
 import random
 import re
@@ -40,6 +41,7 @@ from xapi.client import BadResponse, RateLimited, ServerError, Unauthorized, XAP
 
 from . import billing
 from .audience import audience_due, read_audience, write_audience
+from .ingest import database_writer
 from .metrics import (
     CONTEXTS,
     ROLLUP_COLUMNS,
@@ -251,14 +253,22 @@ def _count(group: dict, name: str) -> int | None:
     return value
 
 
+@functools.cache
+def _reading_plan(metrics) -> tuple[tuple[str, str, str], ...]:
+    """(sample column, context, X's field name) for every sample column of `metrics`."""
+    return tuple(
+        (metric.column(context), context, metric.wire)
+        for context in CONTEXTS
+        for metric in metrics
+        if context == "total" or metric.split
+    )
+
+
 def _sample_values(groups: dict[str, dict], metrics) -> dict:
     """Every sample column of `metrics` from X's groups per context (NULL where X gave
     nothing): the total of each metric, and its organic and promoted counts where X splits it."""
     return {
-        metric.column(context): _count(group, metric.wire)
-        for context, group in groups.items()
-        for metric in metrics
-        if context == "total" or metric.split
+        column: _count(groups[context], wire) for column, context, wire in _reading_plan(metrics)
     }
 
 
@@ -318,6 +328,9 @@ def _created_at(tweet: dict) -> datetime:
 
 # --- writing ---------------------------------------------------------------------------
 
+# How many rollup rows one upsert statement carries (Postgres takes 65,535 parameters).
+UPSERT_ROWS = 1000
+
 
 def _hour(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
@@ -330,43 +343,30 @@ class Rollups:
         self.account_id = account_id
         self.gains: dict[tuple[datetime, str], dict[str, int]] = {}
 
-    def add(self, moment: datetime, context: str, deltas: dict[str, int]) -> None:
-        row = self.gains.setdefault((_hour(moment), context), {})
-        for name, delta in deltas.items():
-            row[name] = row.get(name, 0) + delta
+    def bucket(self, hour: datetime, context: str) -> dict[str, int]:
+        """The gains summed so far in one hour and context, to add to."""
+        return self.gains.setdefault((hour, context), {})
 
     def write(self) -> None:
         table = HourlyRollup._meta.db_table
         columns = ", ".join(ROLLUP_COLUMNS)
         updates = ", ".join(f"{c} = {table}.{c} + EXCLUDED.{c}" for c in ROLLUP_COLUMNS)
-        placeholders = ", ".join(["%s"] * (3 + len(ROLLUP_COLUMNS)))
+        placeholders = "({})".format(", ".join(["%s"] * (3 + len(ROLLUP_COLUMNS))))
         rows = [
             (self.account_id, bucket, context, *(g.get(c, 0) for c in ROLLUP_COLUMNS))
             for (bucket, context), g in self.gains.items()
             if any(g.values())
         ]
-        if not rows:
-            return
         with connection.cursor() as cursor:
-            # An upsert that adds: Django's update_conflicts can only overwrite.
-            cursor.executemany(
-                f"INSERT INTO {table} (account_id, bucket, context, {columns})"
-                f" VALUES ({placeholders})"
-                f" ON CONFLICT (account_id, context, bucket)"
-                f" DO UPDATE SET {updates}",
-                rows,
-            )
-
-
-def _deltas(new: dict, old: dict | None, pairs: list[tuple[str, str]]) -> dict[str, int]:
-    """Gains per rollup metric between two samples (a NULL on either side gains nothing)."""
-    out = {}
-    for rollup_name, column in pairs:
-        now_value = new.get(column)
-        before = old.get(column) if old is not None else 0
-        if now_value is not None and before is not None:
-            out[rollup_name] = now_value - before
-    return out
+            for chunk in _chunks(rows, UPSERT_ROWS):
+                # An upsert that adds: Django's update_conflicts can only overwrite.
+                cursor.execute(
+                    f"INSERT INTO {table} (account_id, bucket, context, {columns})"
+                    f" VALUES {', '.join([placeholders] * len(chunk))}"
+                    f" ON CONFLICT (account_id, context, bucket)"
+                    f" DO UPDATE SET {updates}",
+                    [value for row in chunk for value in row],
+                )
 
 
 def rollup_columns(metrics) -> dict[str, list[tuple[str, str]]]:
@@ -386,54 +386,81 @@ VIDEO_ROLLUP_COLUMNS = rollup_columns(VIDEO_METRICS)
 PROMOTED_COLUMNS = tuple(m.column("promoted") for m in TWEET_METRICS if m.split)
 
 
-def _already_sampled(old: dict | None, values: dict, instant: datetime, fields) -> bool:
-    """No new sample when nothing changed, or when this instant already has one (samples
-    are unique per object and second: the first poll of a second stands)."""
-    if old is None:
-        return False
-    return old["captured_at"] == instant or all(old[k] == values[k] for k in fields)
+class _Changes:
+    """The samples of one instant that changed, and the gains they bring to the rollups.
 
+    Values travel as tuples in the registry's column order; the latest sample of an
+    object, `old`, as (whether it was taken at this very instant, its values).
+    """
 
-def _previous_samples(model, key: str, objects: dict) -> dict:
-    """The latest sample of each object, as {object pk: {column: value}}."""
-    wanted = {pk: obj.last_sampled_at for pk, obj in objects.items() if obj.last_sampled_at}
-    if not wanted:
-        return {}
-    fields = TWEET_SAMPLE_COLUMNS if model is TweetSample else VIDEO_SAMPLE_COLUMNS
-    rows = model.objects.filter(
-        **{f"{key}__in": list(wanted), "captured_at__in": set(wanted.values())}
-    ).values(key, "captured_at", *fields)
-    return {row[key]: row for row in rows if wanted.get(row[key]) == row["captured_at"]}
+    def __init__(self, columns: tuple[str, ...], pairs: dict, instant: datetime):
+        self.columns, self.instant = columns, instant
+        # Per context, (rollup column, index of the sample column in a row).
+        self.pairs = {c: [(r, columns.index(s)) for r, s in p] for c, p in pairs.items()}
+        self.rows: list[tuple] = []
+        self.gains: dict = {}
+
+    def add(self, key, values: dict, old: tuple | None, posted, *, gains: bool = True) -> None:
+        """A sample, unless nothing changed since `old` or this instant has one already
+        (samples are unique per object and second: the first poll of a second stands).
+        Its gains go to this instant's hour, a first sample's to the hour the object was
+        `posted` in (needed only when there is no `old`)."""
+        row = tuple(values[c] for c in self.columns)
+        if old is not None and (old[0] or old[1] == row):
+            return
+        self.rows.append((key, self.instant, *row))
+        if gains:
+            self.gains[key] = (self.instant, row, old[1]) if old else (posted, row, None)
+
+    def write(self, writer, model, rollups: Rollups) -> set:
+        """Insert the samples; only those written add their gains. Returns their keys."""
+        written = writer.insert(model, self.instant, self.rows) if self.rows else set()
+        hours = {}
+        for key in written & self.gains.keys():
+            moment, new, old = self.gains[key]
+            hour = hours.get(moment) or hours.setdefault(moment, _hour(moment))
+            for context, pairs in self.pairs.items():
+                sums = rollups.bucket(hour, context)
+                for name, index in pairs:
+                    # A NULL on either side gains nothing; a first sample gains it all.
+                    now, before = new[index], 0 if old is None else old[index]
+                    if now is not None and before is not None:
+                        sums[name] = sums.get(name, 0) + now - before
+        return written
 
 
 @transaction.atomic
 def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[str]) -> int:
-    """Write one poll: Tweets, media, changed samples, rollups. Returns samples written."""
-    # Serialise writers per account: deltas must be taken against the latest sample.
-    XAccount.objects.select_for_update().filter(pk=account.pk).first()
-    ids = [int(tid) for tid in fetched.tweets]
-    existing = Tweet.objects.in_bulk(ids)
+    """Write one poll: Tweets, media, changed samples, rollups. Returns samples written.
 
-    new_tweets, touched = [], []
-    for tid, data in fetched.tweets.items():
-        tweet = existing.get(int(tid))
-        if tweet is None:
-            tweet = Tweet(
-                id=int(tid),
-                account=account,
-                # Postgres text cannot hold NUL; X never sends one in a Tweet's text.
-                text=str(data.get("text", "")).replace("\x00", "")[:10_000],
-                created_at=_created_at(data),
-                kind=_kind(data),
-                first_seen_at=instant,
-            )
-            new_tweets.append(tweet)
-            existing[tweet.id] = tweet
-        touched.append(tweet)
+    All of it or nothing (one transaction), under the account's row lock: deltas must be
+    taken against the latest sample. A replayed poll writes nothing: a sample only when a
+    value changed since the object's latest, never a second one at an instant, and gains
+    only for samples written. A fixed number of statements, whatever the number of Tweets
+    (tweets/ingest.py).
+    """
+    XAccount.objects.select_for_update().filter(pk=account.pk).first()
+    writer = database_writer()
+    ids = [int(tid) for tid in fetched.tweets]
+    known = writer.tweets(ids)  # id -> (kind, promoted before this poll)
+    new_tweets = [
+        Tweet(
+            id=int(tid),
+            account=account,
+            # Postgres text cannot hold NUL; X never sends one in a Tweet's text.
+            text=str(data.get("text", "")).replace("\x00", "")[:10_000],
+            created_at=_created_at(data),
+            kind=_kind(data),
+            first_seen_at=instant,
+        )
+        for tid, data in fetched.tweets.items()
+        if int(tid) not in known
+    ]
     Tweet.objects.bulk_create(new_tweets)
+    known.update({tweet.id: (tweet.kind, False) for tweet in new_tweets})
 
     media_keys = list(fetched.media)
-    known_media = Media.objects.in_bulk(media_keys)
+    known_media = set(Media.objects.filter(pk__in=media_keys).values_list("pk", flat=True))
     new_media = [
         Media(
             media_key=key,
@@ -445,87 +472,66 @@ def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[
         if key not in known_media
     ]
     Media.objects.bulk_create(new_media)
-    known_media.update({m.media_key: m for m in new_media})
+    known_media.update(m.media_key for m in new_media)
+    # A Tweet's media are linked when the Tweet or the media is first stored.
+    fresh = {t.id for t in new_tweets} | {m.media_key for m in new_media}
     links = [
         Tweet.media.through(tweet_id=int(tid), media_id=key)
         for tid, data in fetched.tweets.items()
         for key in media_keys_of(data)
-        if key in known_media
+        if key in known_media and (int(tid) in fresh or key in fresh)
     ]
     Tweet.media.through.objects.bulk_create(links, ignore_conflicts=True)
 
     rollups = Rollups(account.pk)
-    previous = _previous_samples(TweetSample, "tweet_id", {t.id: t for t in touched})
-    samples = []
-    for tweet in touched:
-        data = fetched.tweets[str(tweet.id)]
-        promoted = fetched.promoted.get(str(tweet.id))
+    previous = writer.latest(TweetSample, ids, instant)
+    changes = _Changes(TWEET_SAMPLE_COLUMNS, TWEET_ROLLUP_COLUMNS, instant)
+    for tid, data in fetched.tweets.items():
+        tweet_id = int(tid)
+        kind, was_promoted = known[tweet_id]
+        promoted = fetched.promoted.get(tid)
         values = tweet_sample_values(data, promoted)
-        if promoted is not None:
-            tweet.promoted = True
-        elif fetched.private and tweet.promoted and str(tweet.id) not in fetched.promoted_checked:
+        old = previous.get(tweet_id)
+        unasked = tid not in fetched.promoted_checked
+        if promoted is None and fetched.private and was_promoted and unasked:
             # Not asked this time: carry the promoted counts forward rather than lose them.
-            old = previous.get(tweet.id) or {}
+            before = dict(zip(TWEET_SAMPLE_COLUMNS, old[1], strict=True)) if old else {}
             for column in PROMOTED_COLUMNS:
-                values[column] = old.get(column)
-        tweet.last_polled_at = instant
-        if str(tweet.id) in final:
-            tweet.final_private_at = instant
-        old = previous.get(tweet.id)
-        if _already_sampled(old, values, instant, TWEET_SAMPLE_COLUMNS):
-            continue
-        samples.append(TweetSample(tweet=tweet, captured_at=instant, **values))
-        tweet.last_sampled_at = instant
-        if tweet.kind == Tweet.Kind.RETWEET:
-            continue  # its counts are the original's, never the account's reach
-        # A first sample's gains belong to the hour the Tweet was posted in.
-        moment = instant if old is not None else tweet.created_at
-        for context, pairs in TWEET_ROLLUP_COLUMNS.items():
-            rollups.add(moment, context, _deltas(values, old, pairs))
-    TweetSample.objects.bulk_create(samples, batch_size=1000)
-    Tweet.objects.bulk_update(
-        touched,
-        ["promoted", "last_polled_at", "last_sampled_at", "final_private_at"],
-        batch_size=1000,
-    )
+                values[column] = before.get(column)
+        # A Retweet's counts are the original's, never the account's reach: no gains.
+        posted = None if old else _created_at(data)
+        changes.add(tweet_id, values, old, posted, gains=kind != Tweet.Kind.RETWEET)
+    written = changes.write(writer, TweetSample, rollups)
+    writer.mark_polled(ids, instant, written, {int(tid) for tid in final})
 
-    video_samples = []
-    media_objects = {key: known_media[key] for key in fetched.media}
-    previous_video = _previous_samples(VideoSample, "media_id", media_objects)
     first_posted = {}
-    for tweet in touched:
-        for key in media_keys_of(fetched.tweets[str(tweet.id)]):
-            first_posted[key] = min(first_posted.get(key, tweet.created_at), tweet.created_at)
+    for data in fetched.tweets.values():
+        keys = media_keys_of(data)
+        posted = _created_at(data) if keys else None
+        for key in keys:
+            first_posted[key] = min(first_posted.get(key, posted), posted)
+    previous = writer.latest(VideoSample, media_keys, instant)
+    changes = _Changes(VIDEO_SAMPLE_COLUMNS, VIDEO_ROLLUP_COLUMNS, instant)
     for key, data in fetched.media.items():
         values = video_sample_values(data)
-        if values is None:
-            continue
-        old = previous_video.get(key)
-        if _already_sampled(old, values, instant, VIDEO_SAMPLE_COLUMNS):
-            continue
-        media = media_objects[key]
-        video_samples.append(VideoSample(media=media, captured_at=instant, **values))
-        media.last_sampled_at = instant
-        moment = instant if old is not None else first_posted.get(key, instant)
-        for context, pairs in VIDEO_ROLLUP_COLUMNS.items():
-            rollups.add(moment, context, _deltas(values, old, pairs))
-    VideoSample.objects.bulk_create(video_samples, batch_size=1000)
-    Media.objects.bulk_update(
-        [media_objects[s.media_id] for s in video_samples], ["last_sampled_at"]
-    )
+        if values is not None:
+            changes.add(key, values, previous.get(key), first_posted.get(key, instant))
+    written_video = changes.write(writer, VideoSample, rollups)
+    Media.objects.filter(pk__in=written_video).update(last_sampled_at=instant)
     rollups.write()
     if fetched.audience is not None:
         write_audience(account, fetched.audience, instant)
 
     if fetched.promoted:
         # Includes Tweets the sweep found promoted; their metrics come with the next poll.
-        Tweet.objects.filter(pk__in=[int(k) for k in fetched.promoted]).update(promoted=True)
+        promoted = Tweet.objects.filter(pk__in=[int(k) for k in fetched.promoted])
+        promoted.filter(promoted=False).update(promoted=True)
         account.has_promoted = True
     if ids and fetched.private:
         newest = max(ids)
         if account.newest_tweet_id is None or newest > account.newest_tweet_id:
             account.newest_tweet_id = newest
-    return len(samples) + len(video_samples)
+    return len(written) + len(written_video)
 
 
 # --- one poll --------------------------------------------------------------------------
