@@ -11,6 +11,7 @@ import zoneinfo
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -256,6 +257,10 @@ class AccountAccess(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.role} of {self.account}"
+
+    def clean(self):
+        if self.account_id and self.user_id == self.account.owner_id:
+            raise ValidationError({"user": "This person owns the account: they may do anything."})
 
 
 # Higher may do everything lower may.

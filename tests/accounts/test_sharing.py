@@ -12,6 +12,7 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 
 from accounts import tasks
 from accounts.models import AccountAccess, Invitation, PendingAccess, XAccount
@@ -252,6 +253,11 @@ def test_a_viewer_chooses_the_shared_account_for_reports_and_an_outsider_cannot(
     # Without the access, bob's report no longer covers the account.
     AccountAccess.objects.filter(user=bob).delete()
     assert ReportSubscription.objects.get(user=bob, frequency="weekly").report_accounts() == []
+
+
+def test_an_owner_is_never_given_an_access_to_their_own_account(demo, alice):
+    with pytest.raises(ValidationError, match="This person owns the account"):
+        AccountAccess(account=demo, user=alice).full_clean()
 
 
 def test_the_admin_lists_who_an_account_is_shared_with(client, django_user_model, demo, bob):
