@@ -80,6 +80,8 @@ def test_a_viewer_gets_no_buttons(sharing, client, demo, bob):
     assert f"/accounts/{demo.pk}/" not in mine  # no pause, resume, poll, unlink or sharing
     assert list(XAccount.objects.managed_by(bob)) == []
     assert client.post(f"/accounts/{demo.pk}/poll-now/").status_code == 403
+    demo.require_reauth("X refused the tokens.")
+    assert "Only its owner, alice, can re-link it." in page_text(client.get("/accounts/"))
 
 
 @pytest.mark.parametrize(
