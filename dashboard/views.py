@@ -130,6 +130,11 @@ class Scope:
         return previous.start.astimezone(self.tz).date(), last.astimezone(self.tz).date()
 
     @property
+    def as_of(self):
+        """When the latest poll of these accounts ran (read with them: no query)."""
+        return max((a.last_poll_at for a in self.accounts if a.last_poll_at), default=None)
+
+    @property
     def one(self) -> XAccount | None:
         """The account, when the scope is a single one."""
         return self.accounts[0] if self.data["account"] != "all" else None
@@ -194,7 +199,7 @@ def overview(request):
     context = {
         "scope": scope,
         "data": data,
-        "as_of": rollups.as_of(ids) if ids else None,
+        "as_of": scope.as_of,
         "oauth1": oauth.oauth1_configured(),
         "oauth2": oauth.oauth2_configured(),
         "formula": ENGAGEMENT_FORMULA,
@@ -202,14 +207,15 @@ def overview(request):
         "periods": _period_links(request, data),
     }
     if context["as_of"] is not None:
-        series = rollups.account_series(ids, period, scope.tz, "impressions", data["interval"])
+        series = rollups.account_series(
+            ids, period, scope.tz, "impressions", data["interval"], scope.as_of
+        )
         # Summed once for the KPI cards and the engagements chart (rollups.kpis sums the same).
-        current = rollups.totals(ids, period)
-        previous = rollups.totals(ids, period.previous)
+        current, previous = rollups.totals_with_previous(ids, period)
         engagements = rollups.engagements_from_totals(current, previous)
         sort, descending = data["sort"], data["order"] == "desc"
         links = _sort_links(request, sort, descending)
-        followers = audience.audience_series(ids, period, scope.tz, series["interval"])
+        followers = audience.audience_series(ids, period, scope.tz, series["interval"], scope.as_of)
         best_time = timing.best_slots(ids, scope.tz, period.start, period.end)
         context.update(
             kpis=[
@@ -317,7 +323,9 @@ AUDIENCE_CSV_COLUMNS = ("bucket_start", "followers", "net_follows", "tweets_post
 def audience_csv(request):
     """Followers at the end of each bucket, net follows and Tweets posted, as CSV."""
     scope = _scope(request)
-    followers = audience.audience_series(scope.ids, scope.period, scope.tz, scope.data["interval"])
+    followers = audience.audience_series(
+        scope.ids, scope.period, scope.tz, scope.data["interval"], scope.as_of
+    )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"metricsdash-audience-{scope.days[0]}-to-{scope.days[1]}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -377,7 +385,7 @@ def api_kpis(request):
     return JsonResponse(
         {
             "period": scope.as_json(),
-            "as_of": rollups.as_of(scope.ids),
+            "as_of": scope.as_of,
             "formulas": {
                 "engagement_rate": ENGAGEMENT_FORMULA,
                 "video_completion_rate": COMPLETION_FORMULA,
@@ -391,8 +399,9 @@ def api_kpis(request):
 def api_series(request):
     """One metric over time, organic / promoted / not split, bucketed in the database."""
     scope = _scope(request, SeriesQuery)
+    data = scope.data
     series = rollups.account_series(
-        scope.ids, scope.period, scope.tz, scope.data["metric"], scope.data["interval"]
+        scope.ids, scope.period, scope.tz, data["metric"], data["interval"], scope.as_of
     )
     return JsonResponse({**series, "period": scope.as_json()})
 
@@ -402,10 +411,8 @@ def api_audience(request):
     """Followers over time, net follows and Tweets posted per bucket, and the audience KPIs."""
     scope = _scope(request)
     ids, period = scope.ids, scope.period
-    followers = audience.audience_series(ids, period, scope.tz, scope.data["interval"])
-    kpis = audience.audience_kpis(
-        ids, period, rollups.totals(ids, period), rollups.totals(ids, period.previous)
-    )
+    followers = audience.audience_series(ids, period, scope.tz, scope.data["interval"], scope.as_of)
+    kpis = audience.audience_kpis(ids, period, *rollups.totals_with_previous(ids, period))
     return JsonResponse({**followers, "period": scope.as_json(), "kpis": _kpis_json(kpis)})
 
 
@@ -416,7 +423,7 @@ def api_engagements(request):
     return JsonResponse(
         {
             "period": scope.as_json(),
-            "as_of": rollups.as_of(scope.ids),
+            "as_of": scope.as_of,
             "engagements": rollups.engagements_by_kind(scope.ids, scope.period),
         }
     )
@@ -435,7 +442,7 @@ def api_top_tweets(request):
             "period": scope.as_json(),
             "sort": data["sort"],
             "order": data["order"],
-            "as_of": rollups.as_of(scope.ids),
+            "as_of": scope.as_of,
             "tweets": tweets,
         }
     )

@@ -28,7 +28,7 @@ from accounts.models import XAccount
 from xapi.client import BadResponse, RateLimited, ServerError, XClient
 
 from .models import AudienceHourly, AudienceSample, PollRun, Tweet
-from .periods import Period, auto_interval, bucket_label, bucket_starts, partial_index
+from .periods import Period, auto_interval, bucket_starts, labels, partial_index
 from .rollups import KPI, as_of, ratio
 
 logger = logging.getLogger(__name__)
@@ -122,20 +122,34 @@ AUDIENCE_LABELS = {
 }
 
 
-def net_follows(account_ids, period: Period) -> int | None:
-    """Followers gained less followers lost in the period; None when no poll read them."""
+def net_follows_with_previous(account_ids, period: Period) -> tuple[int | None, int | None]:
+    """Followers gained less followers lost in the period and in the previous one, summed
+    in one query; None for a period where no poll read them."""
+    previous = period.previous
+    sums = AudienceHourly.objects.filter(
+        account_id__in=account_ids, bucket__gte=previous.start, bucket__lt=period.end
+    ).aggregate(
+        now=Sum("net_follows", filter=Q(bucket__gte=period.start)),
+        before=Sum("net_follows", filter=Q(bucket__lt=period.start)),
+    )
+    return (
+        _read_or_none(account_ids, period, sums["now"]),
+        _read_or_none(account_ids, previous, sums["before"]),
+    )
+
+
+def _read_or_none(account_ids, period: Period, total: int | None) -> int | None:
+    """A sum of net follows, 0 when polls read the audience but nobody came or went, None
+    when none did (the poll runs are asked only when there is no sum)."""
+    if total is not None:
+        return total
     read = PollRun.objects.filter(
         account_id__in=account_ids,
         audience_read=True,
         started_at__gte=period.start,
         started_at__lt=period.end,
     ).exists()
-    total = AudienceHourly.objects.filter(
-        account_id__in=account_ids, bucket__gte=period.start, bucket__lt=period.end
-    ).aggregate(total=Sum("net_follows"))["total"]
-    if total is None and not read:
-        return None
-    return total or 0
+    return 0 if read else None
 
 
 def audience_kpis(account_ids, period: Period, current: dict | None, previous: dict | None):
@@ -147,7 +161,7 @@ def audience_kpis(account_ids, period: Period, current: dict | None, previous: d
             return None
         return ratio(follows * 1000, totals["impressions"])
 
-    now, before = net_follows(account_ids, period), net_follows(account_ids, period.previous)
+    now, before = net_follows_with_previous(account_ids, period)
     return [
         KPI("net_follows", AUDIENCE_LABELS["net_follows"], now, before),
         KPI(
@@ -179,16 +193,22 @@ def _latest_followers(account_ids, before, slot=None):
     ).filter(rank=1)
 
 
-def audience_series(account_ids, period: Period, tz: ZoneInfo, interval: str = "auto") -> dict:
+def audience_series(
+    account_ids,
+    period: Period,
+    tz: ZoneInfo,
+    interval: str = "auto",
+    last_poll: datetime | None = None,
+) -> dict:
     """Followers at the end of each bucket (summed over the accounts, each one's last count
     carried forward), net follows per bucket, and the Tweets posted per bucket (Retweets
     left out: they are not the account's own). Buckets as the impressions chart has them;
     a bucket that starts after the last poll is missing (None), and so is a follower count
-    until every account has one."""
+    until every account has one. `last_poll` is read when not given."""
     interval = auto_interval(period) if interval == "auto" else interval
     starts = bucket_starts(period.start, period.end, tz, interval)
     index = {start: i for i, start in enumerate(starts)}
-    last_poll = as_of(account_ids)
+    last_poll = last_poll or as_of(account_ids)
 
     def measured(start) -> bool:
         return last_poll is not None and start <= last_poll
@@ -243,7 +263,7 @@ def audience_series(account_ids, period: Period, tz: ZoneInfo, interval: str = "
         "period": {"start": period.start, "end": period.end},
         "as_of": last_poll,
         "starts": starts,
-        "labels": [bucket_label(start, tz, interval) for start in starts],
+        "labels": labels(starts, tz, interval),
         "followers": followers,
         "net_follows": net,
         "posts": posts,

@@ -13,7 +13,17 @@ from datetime import datetime
 from functools import reduce
 from zoneinfo import ZoneInfo
 
-from django.db.models import BigIntegerField, ExpressionWrapper, F, FloatField, Max, Min, Sum
+from django.db.models import (
+    BigIntegerField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Max,
+    Min,
+    Q,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Cast, NullIf, Trunc
 
 from accounts.models import XAccount
@@ -27,7 +37,7 @@ from .metrics import (
     VIDEO_METRICS,
 )
 from .models import HourlyRollup, PollRun, Tweet, TweetSample, VideoSample
-from .periods import Period, auto_interval, bucket_label, bucket_starts, partial_index
+from .periods import Period, auto_interval, bucket_starts, labels, partial_index
 
 # What account_series can chart: every rollup column, and the engagements they add up to.
 SERIES_METRICS = (*ROLLUP_COLUMNS, "engagements")
@@ -55,20 +65,46 @@ class KPI:
 
 def totals(account_ids, period: Period, context: str = "total") -> dict[str, int] | None:
     """Sums of the hourly gains in the period, or None if no poll covered it at all."""
-    polled = PollRun.objects.filter(
-        account_id__in=account_ids,
-        outcome=PollRun.Outcome.OK,
-        started_at__gte=period.start,
-        started_at__lt=period.end,
-    ).exists()
     sums = HourlyRollup.objects.filter(
         account_id__in=account_ids,
         context=context,
         bucket__gte=period.start,
         bucket__lt=period.end,
     ).aggregate(**{name: Sum(name) for name in ROLLUP_COLUMNS})
-    if not polled and all(value is None for value in sums.values()):
-        return None
+    return _measured(account_ids, period, sums)
+
+
+def totals_with_previous(account_ids, period: Period, context: str = "total") -> tuple:
+    """totals() of the period and of the previous one, summed in one query."""
+    previous = period.previous
+    now, before = Q(bucket__gte=period.start), Q(bucket__lt=period.start)
+    sums = HourlyRollup.objects.filter(
+        account_id__in=account_ids,
+        context=context,
+        bucket__gte=previous.start,
+        bucket__lt=period.end,
+    ).aggregate(
+        **{f"now_{name}": Sum(name, filter=now) for name in ROLLUP_COLUMNS},
+        **{f"before_{name}": Sum(name, filter=before) for name in ROLLUP_COLUMNS},
+    )
+    return tuple(
+        _measured(account_ids, span, {name: sums[f"{when}_{name}"] for name in ROLLUP_COLUMNS})
+        for span, when in ((period, "now"), (previous, "before"))
+    )
+
+
+def _measured(account_ids, period: Period, sums: dict) -> dict[str, int] | None:
+    """Sums as totals; None when there are none and no poll ran in the period (the poll
+    runs are asked only then: any gain means the period was measured)."""
+    if all(value is None for value in sums.values()):
+        polled = PollRun.objects.filter(
+            account_id__in=account_ids,
+            outcome=PollRun.Outcome.OK,
+            started_at__gte=period.start,
+            started_at__lt=period.end,
+        ).exists()
+        if not polled:
+            return None
     return {name: value or 0 for name, value in sums.items()}
 
 
@@ -107,7 +143,7 @@ def kpis_from_totals(current: dict | None, previous: dict | None) -> list[KPI]:
 
 def kpis(account_ids, period: Period) -> list[KPI]:
     """The overview's KPI cards: each value in the period and in the previous one."""
-    return kpis_from_totals(totals(account_ids, period), totals(account_ids, period.previous))
+    return kpis_from_totals(*totals_with_previous(account_ids, period))
 
 
 def as_of(account_ids) -> datetime | None:
@@ -115,56 +151,63 @@ def as_of(account_ids) -> datetime | None:
     return XAccount.objects.filter(pk__in=account_ids).aggregate(last=Max("last_poll_at"))["last"]
 
 
-def _sum_of(names) -> Sum:
-    return Sum(reduce(operator.add, (F(name) for name in names)))
+def _sum_expression(names):
+    return reduce(operator.add, (F(name) for name in names))
 
 
 def account_series(
-    account_ids, period: Period, tz: ZoneInfo, metric: str = "impressions", interval: str = "auto"
+    account_ids,
+    period: Period,
+    tz: ZoneInfo,
+    metric: str = "impressions",
+    interval: str = "auto",
+    last_poll: datetime | None = None,
 ) -> dict:
     """Gains per bucket, organic / promoted / not split (total minus both), from the rollups.
 
-    Buckets are computed in the database (hours as stored; local days with AT TIME ZONE).
-    A bucket is missing (None), not zero, when nothing was measured for it: it starts after
-    the last poll, or ends before the oldest tracked Tweet was posted.
+    Buckets are computed in the database (hours as stored; local days with AT TIME ZONE),
+    one row per bucket with a column per context. A bucket is missing (None), not zero,
+    when nothing was measured for it: it starts after the last poll (`last_poll`, read
+    when not given), or ends before the oldest tracked Tweet was posted.
     """
     interval = auto_interval(period) if interval == "auto" else interval
     starts = bucket_starts(period.start, period.end, tz, interval)
     names = ENGAGEMENT_PARTS if metric == "engagements" else (metric,)
     slot = F("bucket") if interval == "hour" else Trunc("bucket", "day", tzinfo=tz)
+    value = _sum_expression(names)
     rows = (
         HourlyRollup.objects.filter(
             account_id__in=account_ids, bucket__gte=period.start, bucket__lt=period.end
         )
         .annotate(slot=slot)
-        .values("slot", "context")
-        .annotate(value=_sum_of(names))
+        .values("slot")
+        .annotate(
+            **{context: Sum(value, filter=Q(context=context)) for context in CONTEXTS},
+            oldest=Subquery(_oldest(account_ids)),
+        )
         .order_by()
     )
-    found = {(row["slot"], row["context"]): row["value"] for row in rows}
-    last_poll = as_of(account_ids)
-    oldest = Tweet.objects.filter(account_id__in=account_ids).aggregate(first=Min("created_at"))[
-        "first"
-    ]
+    found = {row["slot"]: row for row in rows}
+    last_poll = last_poll or as_of(account_ids)
+    oldest = (
+        next(iter(found.values()))["oldest"] if found else next(iter(_oldest(account_ids)), None)
+    )
     ends = [*starts[1:], period.end]
+    nothing = dict.fromkeys(CONTEXTS)
 
-    def measured(start, end) -> bool:
+    series = {context: [] for context in (*CONTEXTS, "unsplit")}
+    for start, end in zip(starts, ends, strict=True):
         # The bucket holding the last poll is measured (that poll wrote into it).
-        return last_poll is not None and start <= last_poll and oldest is not None and end > oldest
-
-    series = {}
-    for context in CONTEXTS:
-        series[context] = [
-            found.get((start, context), 0) if measured(start, end) else None
-            for start, end in zip(starts, ends, strict=True)
-        ]
-    series["unsplit"] = [
-        None if total is None else total - organic - promoted
-        for total, organic, promoted in zip(
-            series["total"], series["organic"], series["promoted"], strict=True
-        )
-    ]
-    partial = partial_index(starts, period.end, last_poll)
+        if last_poll is None or start > last_poll or oldest is None or end <= oldest:
+            for values in series.values():
+                values.append(None)
+            continue
+        row = found.get(start, nothing)
+        total, organic, promoted = (row[context] or 0 for context in CONTEXTS)
+        series["total"].append(total)
+        series["organic"].append(organic)
+        series["promoted"].append(promoted)
+        series["unsplit"].append(total - organic - promoted)
     return {
         "metric": metric,
         "interval": interval,
@@ -172,17 +215,24 @@ def account_series(
         "period": {"start": period.start, "end": period.end},
         "as_of": last_poll,
         "starts": starts,
-        "labels": [bucket_label(start, tz, interval) for start in starts],
+        "labels": labels(starts, tz, interval),
         "series": series,
-        "partial_index": partial,
+        "partial_index": partial_index(starts, period.end, last_poll),
     }
+
+
+def _oldest(account_ids):
+    """When the accounts' oldest tracked Tweet was posted (one step down an index)."""
+    return (
+        Tweet.objects.filter(account_id__in=account_ids)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)[:1]
+    )
 
 
 def engagements_by_kind(account_ids, period: Period) -> list[dict]:
     """Each kind of engagement in the period and the previous one (None: not measured)."""
-    return engagements_from_totals(
-        totals(account_ids, period), totals(account_ids, period.previous)
-    )
+    return engagements_from_totals(*totals_with_previous(account_ids, period))
 
 
 def engagements_from_totals(current: dict | None, previous: dict | None) -> list[dict]:
