@@ -1,7 +1,7 @@
 """The scale run (DESIGN section 8): N sandbox accounts with about T live Tweets each,
 polled on schedule by K Celery worker processes on Redis and Postgres, on a simulated clock.
 
-`make bench` runs a shortened form (100 accounts, K = 1 and 2, six simulated minutes
+`make bench` runs a shortened form (100 accounts, K = 2 then 1, six simulated minutes
 each); `python -m bench.scale --accounts 1000 --tweets 300 --workers 1,2,4 --hours H` the
 full one. What it does:
 
@@ -33,6 +33,7 @@ import resource
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -79,9 +80,9 @@ QUICK = Plan(
 SHORT = Plan(
     accounts=100,
     tweets=300,
-    workers=(1, 2),
+    workers=(2, 1),
     window=timedelta(minutes=6),
-    settle=timedelta(minutes=2),
+    settle=timedelta(minutes=1),
     tick_seconds=60,
 )
 
@@ -137,7 +138,7 @@ class ScaleRun:
         self.plan = plan
         self.settings = settings
         self.interval = (
-            _first_interval(plan.schedule)
+            _bands(plan.schedule)[0][1]
             if plan.schedule
             else Schedule.from_settings().discovery_interval
         )
@@ -163,10 +164,12 @@ class ScaleRun:
             self.control("POST", "clock", {"offset_seconds": self.offset})
             self.empty_the_product()
             self.link_accounts()
-            self.processes.append(self.start("beat", ["beat", "-s", str(self.tmp / "beat")]))
+            self.start("beat", ["beat", "-s", str(self.tmp / "beat")])
+            cpu = resource.getrusage(resource.RUSAGE_SELF)
             workers = self.start_workers(max(self.plan.workers))
-            self.warm_up()
+            self.warm_up(cpu)
             self.stop(workers)
+            self.spread_last_polls()
             for k in self.plan.workers:
                 workers = self.start_workers(k)
                 self.wait(self.plan.settle)
@@ -255,17 +258,29 @@ class ScaleRun:
         return env
 
     def start(self, name: str, args: list[str]) -> Process:
-        command = ["-A", "metricsdash", *args, "--loglevel=WARNING"]
-        return Process(self.offset, command, self.worker_env(), self.tmp / f"{name}.log")
+        command = ["-A", "metricsdash", *args, "--loglevel=INFO"]
+        process = Process(self.offset, command, self.worker_env(), self.tmp / f"{name}.log")
+        self.processes.append(process)
+        return process
 
     def start_workers(self, k: int) -> list[Process]:
-        return [
+        """K workers, returned once every one of them answers a ping (they take seconds
+        to start on a busy machine, and a window must not time their start)."""
+        from metricsdash.celery import app
+
+        names = {f"scale{k}-{i}@{socket.gethostname()}" for i in range(k)}
+        workers = [
             self.start(
                 f"worker-{k}-{i}",
                 ["worker", "--concurrency=1", "-n", f"scale{k}-{i}@%h", "--without-mingle"],
             )
             for i in range(k)
         ]
+        deadline = time.monotonic() + 180
+        while not names <= {name for reply in app.control.ping(timeout=1) for name in reply}:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"workers {sorted(names)} did not answer within 180 s")
+        return workers
 
     def stop(self, processes: list[Process]) -> None:
         for process in processes:
@@ -280,12 +295,13 @@ class ScaleRun:
 
     # Measuring
 
-    def warm_up(self) -> None:
+    def warm_up(self, cpu) -> None:
         """Every account's first poll; how long all of them took."""
+        from django.db.models import Max, Min
+
         from tweets.models import PollRun, Tweet, TweetSample
 
-        began, cpu = time.monotonic(), resource.getrusage(resource.RUSAGE_SELF)
-        deadline = began + self.plan.warmup_timeout.total_seconds()
+        deadline = time.monotonic() + self.plan.warmup_timeout.total_seconds()
         polled = 0
         while polled < self.plan.accounts:
             if time.monotonic() > deadline:
@@ -297,17 +313,42 @@ class ScaleRun:
                 .distinct()
                 .count()
             )
-        took = time.monotonic() - began
+        # From the first tick's first poll to the last one's end (not the wait for the tick).
+        span = PollRun.objects.aggregate(first=Min("started_at"), last=Max("finished_at"))
+        took = (span["last"] - span["first"]).total_seconds()
         n, k = self.plan.accounts, max(self.plan.workers)
         live = Tweet.objects.filter(created_at__gte=self.now() - timedelta(days=30)).count()
         self.add(f"{n} accounts: live Tweets per account", live / n, "Tweets")
         self.add(
-            f"{n} accounts: first poll of every account, K={k}",
-            took / 60,
-            "min",
-            samples=TweetSample.objects.count(),
-            sandbox_cpu=_cpu(resource.getrusage(resource.RUSAGE_SELF)) - _cpu(cpu),
+            f"{n} accounts: first poll of every account (30 days each), K={k}", took / 60, "min"
         )
+        self.add(
+            f"{n} accounts: samples written by the first polls",
+            TweetSample.objects.count(),
+            "samples",
+        )
+        sandbox_cpu = _cpu(resource.getrusage(resource.RUSAGE_SELF)) - _cpu(cpu)
+        self.add(f"{n} accounts: sandbox CPU for the first polls", sandbox_cpu, "s")
+
+    def spread_last_polls(self) -> None:
+        """Move each Tweet's last poll back by a uniform share of its band's interval, as
+        in an installation polling for days: the first polls read every Tweet at once, so
+        otherwise every account's hourly Tweets fall due together at +1 h, and the rest
+        at +6 h, and a window would see either a lull or a storm."""
+        from django.db import connection
+
+        from tweets.models import Tweet
+
+        bands = _bands(self.plan.schedule) if self.plan.schedule else self.settings.POLL_SCHEDULE
+        cases = " ".join("WHEN %s - created_at < %s THEN %s" for _ in bands)
+        params = [value for limit, every in bands for value in (self.now(), limit, every)]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Tweet._meta.db_table} SET last_polled_at = last_polled_at"
+                f" - random() * (CASE {cases} ELSE interval '0 seconds' END)"
+                " WHERE last_polled_at IS NOT NULL",
+                params,
+            )
 
     def measure(self, k: int, workers: list[Process]) -> None:
         from django.db import connection
@@ -397,7 +438,9 @@ class ScaleRun:
             tweets_read * per_hour,
             "Tweet reads per hour",
         )
-        self.add(f"{name}: worker CPU per poll", worker_cpu / max(done, 1) * 1000, "ms")
+        self.add(
+            f"{name}: worker CPU per poll", worker_cpu / done * 1000 if done else math.nan, "ms"
+        )
         self.add(
             f"{name}: worker CPU busy",
             worker_cpu / (t1 - t0).total_seconds() / k * 100,
@@ -405,7 +448,7 @@ class ScaleRun:
         )
         self.add(
             f"{name}: sandbox CPU per poll (X's side, same machine)",
-            sandbox_cpu / max(done, 1) * 1000,
+            sandbox_cpu / done * 1000 if done else math.nan,
             "ms",
         )
         self.add(
@@ -434,21 +477,21 @@ class ScaleRun:
                     lateness.append((started - slot).total_seconds())
         return {"lateness": lateness, "due": due, "missed": missed}
 
-    def add(self, name, value, unit, baseline=None, baseline_name="", target="", ok=None, **extra):
+    def add(self, name, value, unit, baseline=None, baseline_name="", target="", ok=None):
         self.figures.append(
             Figure("scale", name, float(value), unit, baseline, baseline_name, target, ok)
         )
-        for key, number in extra.items():
-            self.figures.append(
-                Figure("scale", f"{name}: {key.replace('_', ' ')}", float(number), "")
-            )
         print(f"  {name}: {value:,.2f} {unit}", flush=True)
 
 
-def _first_interval(schedule: str) -> timedelta:
-    every = schedule.split(",")[0].split(":")[1]
+def _bands(schedule: str) -> list[tuple[timedelta, timedelta]]:
+    """POLL_SCHEDULE's "age:interval" pairs, as metricsdash/settings.py reads them."""
     units = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
-    return timedelta(**{units[every[-1]]: int(every[:-1])})
+
+    def duration(text: str) -> timedelta:
+        return timedelta(**{units[text[-1]]: int(text[:-1])})
+
+    return [tuple(map(duration, pair.split(":"))) for pair in schedule.split(",")]
 
 
 def _cpu(usage) -> float:
@@ -475,7 +518,7 @@ def main() -> int:
     )
     parser.add_argument("--accounts", type=int, default=SHORT.accounts)
     parser.add_argument("--tweets", type=int, default=SHORT.tweets, help="live Tweets per account")
-    parser.add_argument("--workers", default="1,2", help="K for each window, e.g. 1,2,4")
+    parser.add_argument("--workers", default="2,1", help="K for each window, e.g. 4,2,1")
     parser.add_argument("--hours", type=float, default=0.1, help="simulated hours per window")
     parser.add_argument("--tick", type=int, default=60, help="POLL_TICK_SECONDS for beat")
     parser.add_argument("--settle", type=float, default=2, help="minutes before each window")
