@@ -17,6 +17,7 @@ from .metrics import MISSING, TWEET_SAMPLE_COLUMNS, VIDEO_SAMPLE_COLUMNS
 from .models import (
     AudienceHourly,
     AudienceSample,
+    BilledReads,
     HourlyRollup,
     Media,
     PollRun,
@@ -187,6 +188,16 @@ class AudienceHourlyAdmin(RecordAdmin):
     list_select_related = ("account",)
     raw_id_fields = ("account",)
     ordering = ("-bucket",)
+
+
+@admin.register(BilledReads)
+class BilledReadsAdmin(RecordAdmin):
+    list_display = ("account", "day", "tweets")
+    search_fields = ("account__username",)
+    date_hierarchy = "day"
+    list_select_related = ("account",)
+    raw_id_fields = ("account",)
+    ordering = ("-day",)
 
 
 # 0 for failed and unauthorised runs, 1 for rate-limited ones, 2 for the rest.

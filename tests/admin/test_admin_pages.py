@@ -49,6 +49,7 @@ def test_every_admin_page_renders_and_holds_no_token(client, staff, installation
         "HourlyRollup",
         "AudienceSample",
         "AudienceHourly",
+        "BilledReads",
         "PollRun",
         "ReportSubscription",
         "ReportDelivery",
