@@ -170,6 +170,8 @@ def read(tweet: Tweet, tz: ZoneInfo = UTC, page: int = 1, per_page: int = 50) ->
         "offset": (page - 1) * per_page,
         "per_page": per_page,
     }
+    if connection.vendor != "postgresql":
+        return _read_in_python(tweet, params, ZoneInfo(gain_tz))
     with connection.cursor() as cursor:
         cursor.execute(READ_SQL, params)
         rows = cursor.fetchall()
@@ -180,6 +182,45 @@ def read(tweet: Tweet, tz: ZoneInfo = UTC, page: int = 1, per_page: int = 50) ->
         first=rows[0][:width] if rows else None,
         closing=[row[:width] for row in rows if row[width + 2]],
         page=[row[:width] for row in reversed(rows) if row[width + 3]],
+        columns={name: index for index, name in enumerate(READ_COLUMNS)},
+    )
+
+
+def _bucket(moment: datetime, kind: str, tz: ZoneInfo):
+    """The bucket of `kind` holding `moment` in `tz`, as Postgres' date_trunc has it."""
+    local = moment.astimezone(tz)
+    if kind == "minute":
+        return local.replace(second=0, microsecond=0)
+    if kind == "hour":
+        return local.replace(minute=0, second=0, microsecond=0)
+    day = local.date()
+    if kind == "week":
+        return day - timedelta(days=day.weekday())
+    return (day.year, day.month) if kind == "month" else day
+
+
+def _closing(rows: list[tuple], kind: str, tz: ZoneInfo) -> list[tuple]:
+    """The last row of each bucket, for rows in time order (captured_at first)."""
+    keys = [_bucket(row[0], kind, tz) for row in rows]
+    return [
+        row for row, key, after in zip(rows, keys, [*keys[1:], None], strict=True) if key != after
+    ]
+
+
+def _read_in_python(tweet: Tweet, params: dict, gain_tz: ZoneInfo) -> Read:
+    """read() for databases without READ_SQL's functions (SQLite, the embedded demo): the
+    same picks, in one pass over all of the Tweet's samples."""
+    rows = list(
+        TweetSample.objects.filter(tweet=tweet).order_by("captured_at").values_list(*READ_COLUMNS)
+    )
+    count, start = len(rows), params["offset"]
+    thin = rows if count < MAX_POINTS else _closing(rows, params["thin"], UTC)
+    return Read(
+        count=count,
+        thin=thin,
+        first=rows[0] if rows else None,
+        closing=_closing(rows, params["gain"], gain_tz),
+        page=rows[::-1][start : start + params["per_page"]],
         columns={name: index for index, name in enumerate(READ_COLUMNS)},
     )
 
@@ -276,10 +317,13 @@ def tweet_videos(tweet: Tweet) -> list[dict]:
         return []
     span = max((v.last_sampled_at or tweet.created_at) - tweet.created_at for v in videos)
     params = {"media": [v.pk for v in videos], "max": MAX_POINTS, "thin": thinning_bucket(span)}
-    with connection.cursor() as cursor:
-        cursor.execute(VIDEO_READ_SQL, params)
-        names = [column.name for column in cursor.description]
-        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    if connection.vendor != "postgresql":
+        rows = _video_rows_in_python(params)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(VIDEO_READ_SQL, params)
+            names = [column.name for column in cursor.description]
+            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     out = []
     for video in videos:
         views = [row for row in rows if row["media_id"] == video.pk]
@@ -313,6 +357,19 @@ def tweet_videos(tweet: Tweet) -> list[dict]:
                 },
             }
         )
+    return out
+
+
+def _video_rows_in_python(params: dict) -> list[dict]:
+    """VIDEO_READ_SQL's rows, for databases without its functions (the embedded demo)."""
+    columns = ("captured_at", *VIDEO_SAMPLE_COLUMNS)
+    out = []
+    for key in params["media"]:
+        rows = list(
+            VideoSample.objects.filter(media_id=key).order_by("captured_at").values_list(*columns)
+        )
+        kept = rows if len(rows) < params["max"] else _closing(rows, params["thin"], UTC)
+        out += [{"media_id": key, **dict(zip(columns, row, strict=True))} for row in kept]
     return out
 
 
