@@ -1,28 +1,33 @@
-"""How a poll's rows reach the database: a fixed number of statements whatever the number
-of Tweets, so ingest runs near the speed of a bare COPY (DESIGN.md section 8).
+"""How a poll's samples reach the database: a fixed number of statements whatever the
+number of Tweets, so ingest runs near the speed of a bare COPY (DESIGN.md section 8).
 
-tweets.polling.store() decides what to write (only what changed, gains against the latest
-sample); a writer reads what it needs and writes it, four operations in all:
+tweets.polling.store() reads X's answers into a `Batch` per sample table: every object's
+values as X gave them, when it was posted, whether its gains count, whether its promoted
+counts are carried forward. A writer applies the rules and writes:
 
-1. `tweets`: what store() needs to know of the Tweets it was handed that are stored;
-2. `latest`: each object's latest sample (the one at its last_sampled_at), and whether it
-   was taken at this poll's instant;
-3. `insert`: the new samples of one instant, skipping an (object, instant) already stored;
-4. `mark_polled`: the Tweets' poll times, in one UPDATE.
+1. a promoted count not asked for this time is carried forward from the latest sample;
+2. a sample only when some value changed since the object's latest sample (the one at its
+   last_sampled_at), and never a second one at an instant (the first poll of a second
+   stands; an (object, instant) already stored is skipped, so a replay writes nothing);
+3. gains against the latest sample (a NULL on either side gains nothing; a first sample
+   gains all of it, in the hour the object was posted), only for the samples written, added
+   to the hourly rollups.
 
-`CopyWriter` (Postgres) sends samples with COPY into a temporary table and one
-INSERT ... SELECT ... ON CONFLICT DO NOTHING, and passes ids as one array parameter.
-`OrmWriter` does the same through the ORM on any other database: the embedded demo's
-SQLite, exercised by the demo's smoke run.
+`CopyWriter` (Postgres) does it set-based: COPY into a temporary table (ON COMMIT DROP),
+then one statement that compares with the latest samples, inserts with ON CONFLICT DO
+NOTHING and upserts the gains by hour and context; ids go as one array parameter.
+`OrmWriter` applies the same rules in Python through the ORM on any other database: the
+embedded demo's SQLite, which the demo's smoke run exercises (the tests run on Postgres).
 """
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection
 from django.db.models import Case, F, Value, When
 
-from .metrics import TWEET_SAMPLE_COLUMNS, VIDEO_SAMPLE_COLUMNS
-from .models import Tweet, TweetSample, VideoSample
+from .metrics import CONTEXTS, TWEET_SAMPLE_COLUMNS, VIDEO_SAMPLE_COLUMNS
+from .models import HourlyRollup, Tweet, TweetSample, VideoSample
 
 # Each sample table's metric columns, from the registry.
 SAMPLE_COLUMNS = {TweetSample: TWEET_SAMPLE_COLUMNS, VideoSample: VIDEO_SAMPLE_COLUMNS}
@@ -40,20 +45,82 @@ def sample_columns(model) -> tuple[str, ...]:
     return (owner(model).column, "captured_at", *SAMPLE_COLUMNS[model])
 
 
+def hour_of(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+@dataclass
+class Batch:
+    """One poll's samples for one table, before the rules (see the module docstring)."""
+
+    model: type
+    instant: datetime
+    pairs: dict[str, list[tuple[str, str]]]  # per context, (rollup column, sample column)
+    carried: tuple[str, ...] = ()  # the columns a `carry` row takes from its latest sample
+    # (key, metric values in the registry's order, posted, gains count, carry)
+    rows: list[tuple] = field(default_factory=list)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return SAMPLE_COLUMNS[self.model]
+
+    def add(self, key, values: dict, posted: datetime, *, gains=True, carry=False) -> None:
+        self.rows.append((key, tuple(values[c] for c in self.columns), posted, gains, carry))
+
+
 def _set_for(keys, value, field: str) -> Case:
     """`value` for the rows whose key is in `keys`, their own `field` for the others."""
     return Case(When(pk__in=keys, then=Value(value)), default=F(field))
 
 
 class OrmWriter:
-    """Through the ORM, on any database."""
+    """The rules in Python, through the ORM, on any database."""
 
     def tweets(self, ids: list[int]) -> dict[int, tuple]:
         """{id: (kind, promoted)} of the Tweets already stored."""
         rows = Tweet.objects.filter(pk__in=ids).values_list("id", "kind", "promoted")
         return {row[0]: row[1:] for row in rows}
 
-    def latest(self, model, keys: list, instant: datetime) -> dict:
+    def write(self, batch: Batch, rollups) -> set:
+        """Write the batch's changed samples and add their gains to `rollups` (an
+        in-memory tweets.polling.Rollups). Returns the keys of the samples written."""
+        latest = self._latest(batch.model, [row[0] for row in batch.rows], batch.instant)
+        carried = [batch.columns.index(c) for c in batch.carried]
+        fresh, gains = [], {}
+        for key, values, posted, counts, carry in batch.rows:
+            old = latest.get(key)  # (taken at this instant, values) or None
+            if carry:
+                values = list(values)
+                for index in carried:
+                    values[index] = old[1][index] if old else None
+                values = tuple(values)
+            if old is not None and (old[0] or old[1] == values):
+                continue
+            fresh.append((key, batch.instant, *values))
+            if counts:
+                gains[key] = (batch.instant, values, old[1]) if old else (posted, values, None)
+        written = self._insert(batch.model, batch.instant, fresh) if fresh else set()
+        pairs = {c: [(r, batch.columns.index(s)) for r, s in p] for c, p in batch.pairs.items()}
+        for key in written & gains.keys():
+            moment, new, old = gains[key]
+            for context, indexed in pairs.items():
+                sums = rollups.bucket(hour_of(moment), context)
+                for name, index in indexed:
+                    now, before = new[index], 0 if old is None else old[index]
+                    if now is not None and before is not None:
+                        sums[name] = sums.get(name, 0) + now - before
+        return written
+
+    def mark_polled(self, ids: list[int], instant: datetime, sampled: set, final: set) -> None:
+        """Every Tweet polled at `instant`; those sampled, and final snapshots, say so too."""
+        Tweet.objects.filter(pk__in=ids).update(
+            last_polled_at=instant,
+            last_sampled_at=_set_for(sampled, instant, "last_sampled_at"),
+            final_private_at=_set_for(final, instant, "final_private_at"),
+        )
+
+    @staticmethod
+    def _latest(model, keys: list, instant: datetime) -> dict:
         """{object key: (taken at `instant`, metric values in the registry's order)}."""
         field = owner(model)
         rows = model.objects.filter(
@@ -61,8 +128,8 @@ class OrmWriter:
         ).values_list(field.attname, "captured_at", *SAMPLE_COLUMNS[model])
         return {row[0]: (row[1] == instant, row[2:]) for row in rows}
 
-    def insert(self, model, instant: datetime, rows: list[tuple]) -> set:
-        """Write rows (object key, instant, *metric values); returns the keys written."""
+    @staticmethod
+    def _insert(model, instant: datetime, rows: list[tuple]) -> set:
         field = owner(model)
         taken = set(
             model.objects.filter(
@@ -75,52 +142,34 @@ class OrmWriter:
         model.objects.bulk_create(samples, batch_size=BATCH_ROWS)
         return {row[0] for row in fresh}
 
-    def mark_polled(self, ids: list[int], instant: datetime, sampled: set, final: set) -> None:
-        """Every Tweet polled at `instant`; those sampled, and final snapshots, say so too."""
-        Tweet.objects.filter(pk__in=ids).update(
-            last_polled_at=instant,
-            last_sampled_at=_set_for(sampled, instant, "last_sampled_at"),
-            final_private_at=_set_for(final, instant, "final_private_at"),
-        )
-
 
 class CopyWriter(OrmWriter):
-    """Postgres: COPY for samples, one array parameter for a list of ids."""
+    """Postgres: the rules in one statement over a COPY of the batch."""
 
     def tweets(self, ids: list[int]) -> dict[int, tuple]:
-        rows = self._fetch(
-            f"SELECT id, kind, promoted FROM {Tweet._meta.db_table} WHERE id = ANY(%s)", [ids]
-        )
-        return {row[0]: row[1:] for row in rows}
-
-    def latest(self, model, keys: list, instant: datetime) -> dict:
-        # The instant is compared here: reading timestamps back costs more than the query.
-        field = owner(model)
-        parent = field.related_model._meta
-        columns = ", ".join(f"s.{c}" for c in SAMPLE_COLUMNS[model])
-        rows = self._fetch(
-            f"SELECT s.{field.column}, s.captured_at = %s, {columns}"
-            f" FROM {parent.db_table} o JOIN {model._meta.db_table} s"
-            f" ON s.{field.column} = o.{parent.pk.column} AND s.captured_at = o.last_sampled_at"
-            f" WHERE o.{parent.pk.column} = ANY(%s)",
-            [instant, keys],
-        )
-        return {row[0]: (row[1], row[2:]) for row in rows}
-
-    def insert(self, model, instant: datetime, rows: list[tuple]) -> set:
-        # COPY cannot skip rows already stored, so it fills a temporary table (gone at
-        # commit; dropped first when this transaction made one already, as in the tests).
-        table = model._meta.db_table
-        names = ", ".join(sample_columns(model))
         with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE IF EXISTS pg_temp.poll_samples")
-            cursor.execute(f"CREATE TEMPORARY TABLE poll_samples (LIKE {table}) ON COMMIT DROP")
-            with cursor.copy(f"COPY poll_samples ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
             cursor.execute(
-                f"INSERT INTO {table} ({names}) SELECT {names} FROM poll_samples"
-                f" ON CONFLICT DO NOTHING RETURNING {owner(model).column}"
+                f"SELECT id, kind, promoted FROM {Tweet._meta.db_table} WHERE id = ANY(%s)", [ids]
+            )
+            return {row[0]: row[1:] for row in cursor.fetchall()}
+
+    def write(self, batch: Batch, rollups) -> set:
+        if not batch.rows:
+            return set()
+        table = batch.model._meta.db_table
+        names = ", ".join((*sample_columns(batch.model), "posted", "gains", "carry"))
+        with connection.cursor() as cursor:
+            # Dropped first when this transaction made one already (as in the tests).
+            cursor.execute(
+                "DROP TABLE IF EXISTS pg_temp.poll_samples;"
+                f" CREATE TEMPORARY TABLE poll_samples (LIKE {table},"
+                " posted timestamptz, gains boolean, carry boolean) ON COMMIT DROP"
+            )
+            with cursor.copy(f"COPY poll_samples ({names}) FROM STDIN") as copy:
+                for key, values, posted, gains, carry in batch.rows:
+                    copy.write_row((key, batch.instant, *values, posted, gains, carry))
+            cursor.execute(
+                _rules_sql(batch), {"instant": batch.instant, "account": rollups.account_id}
             )
             return {key for (key,) in cursor.fetchall()}
 
@@ -136,11 +185,68 @@ class CopyWriter(OrmWriter):
                 {"instant": instant, "ids": ids, "sampled": list(sampled), "final": list(final)},
             )
 
-    @staticmethod
-    def _fetch(sql: str, params: list) -> list[tuple]:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
+
+def _rules_sql(batch: Batch) -> str:
+    """The rules (module docstring) as one statement over poll_samples (n): each row beside
+    its object's latest sample (o), the changed ones inserted, their gains upserted."""
+    key = owner(batch.model).column
+    parent = owner(batch.model).related_model._meta
+    table, rollup_table = batch.model._meta.db_table, HourlyRollup._meta.db_table
+    value = {
+        c: f"CASE WHEN n.carry THEN o.{c} ELSE n.{c} END" if c in batch.carried else f"n.{c}"
+        for c in batch.columns
+    }
+    new = ", ".join(value[c] for c in batch.columns)
+    old = ", ".join(f"o.{c}" for c in batch.columns)
+
+    def gain(column: str) -> str:
+        return (
+            f"CASE WHEN p.{column} IS NOT NULL AND (NOT p.seen OR p.was_{column} IS NOT NULL)"
+            f" THEN p.{column} - COALESCE(p.was_{column}, 0) END"
+        )
+
+    rolled = list(dict.fromkeys(r for pairs in batch.pairs.values() for r, _ in pairs))
+    sums = {
+        r: "COALESCE(SUM(CASE x.context {} END), 0)".format(
+            " ".join(
+                f"WHEN '{context}' THEN {gain(s)}"
+                for context, pairs in batch.pairs.items()
+                for rollup, s in pairs
+                if rollup == r
+            )
+        )
+        for r in rolled
+    }
+    contexts = ", ".join(f"('{context}')" for context in CONTEXTS)
+    return f"""
+        WITH polled AS (
+            SELECT n.{key}, n.posted, n.gains, o.{key} IS NOT NULL AS seen,
+                {", ".join(f"{value[c]} AS {c}" for c in batch.columns)},
+                {", ".join(f"o.{c} AS was_{c}" for c in batch.columns)}
+            FROM poll_samples n
+            JOIN {parent.db_table} t ON t.{parent.pk.column} = n.{key}
+            LEFT JOIN {table} o ON o.{key} = n.{key} AND o.captured_at = t.last_sampled_at
+            WHERE o.{key} IS NULL
+                OR (o.captured_at <> %(instant)s AND ROW({new}) IS DISTINCT FROM ROW({old}))
+        ), written AS (
+            INSERT INTO {table} ({key}, captured_at, {", ".join(batch.columns)})
+            SELECT {key}, %(instant)s, {", ".join(batch.columns)} FROM polled
+            ON CONFLICT DO NOTHING RETURNING {key}
+        ), gains AS (
+            INSERT INTO {rollup_table} (account_id, bucket, context, {", ".join(rolled)})
+            SELECT %(account)s,
+                date_trunc('hour', CASE WHEN p.seen THEN %(instant)s ELSE p.posted END, 'UTC'),
+                x.context, {", ".join(sums[r] for r in rolled)}
+            FROM polled p JOIN written w ON w.{key} = p.{key}
+            CROSS JOIN (VALUES {contexts}) AS x (context)
+            WHERE p.gains
+            GROUP BY 2, 3
+            HAVING {" OR ".join(f"{sums[r]} <> 0" for r in rolled)}
+            ON CONFLICT (account_id, context, bucket) DO UPDATE SET
+                {", ".join(f"{r} = {rollup_table}.{r} + EXCLUDED.{r}" for r in rolled)}
+        )
+        SELECT {key} FROM written
+    """
 
 
 def database_writer() -> OrmWriter:

@@ -41,14 +41,12 @@ from xapi.client import BadResponse, RateLimited, ServerError, Unauthorized, XAP
 
 from . import billing
 from .audience import audience_due, read_audience, write_audience
-from .ingest import database_writer
+from .ingest import Batch, database_writer
 from .metrics import (
     CONTEXTS,
     ROLLUP_COLUMNS,
     TWEET_METRICS,
-    TWEET_SAMPLE_COLUMNS,
     VIDEO_METRICS,
-    VIDEO_SAMPLE_COLUMNS,
 )
 from .models import HourlyRollup, Media, PollRun, Tweet, TweetSample, VideoSample
 from .schedule import PRIVATE_WINDOW, Schedule
@@ -332,12 +330,9 @@ def _created_at(tweet: dict) -> datetime:
 UPSERT_ROWS = 1000
 
 
-def _hour(moment: datetime) -> datetime:
-    return moment.replace(minute=0, second=0, microsecond=0)
-
-
 class Rollups:
-    """Gains per (account, hour, context), summed in memory, then upserted in one go."""
+    """Gains per (account, hour, context), summed in memory, then upserted in one go (on
+    Postgres the writer upserts them itself: this stays empty)."""
 
     def __init__(self, account_id: int):
         self.account_id = account_id
@@ -384,49 +379,6 @@ def rollup_columns(metrics) -> dict[str, list[tuple[str, str]]]:
 TWEET_ROLLUP_COLUMNS = rollup_columns(TWEET_METRICS)
 VIDEO_ROLLUP_COLUMNS = rollup_columns(VIDEO_METRICS)
 PROMOTED_COLUMNS = tuple(m.column("promoted") for m in TWEET_METRICS if m.split)
-
-
-class _Changes:
-    """The samples of one instant that changed, and the gains they bring to the rollups.
-
-    Values travel as tuples in the registry's column order; the latest sample of an
-    object, `old`, as (whether it was taken at this very instant, its values).
-    """
-
-    def __init__(self, columns: tuple[str, ...], pairs: dict, instant: datetime):
-        self.columns, self.instant = columns, instant
-        # Per context, (rollup column, index of the sample column in a row).
-        self.pairs = {c: [(r, columns.index(s)) for r, s in p] for c, p in pairs.items()}
-        self.rows: list[tuple] = []
-        self.gains: dict = {}
-
-    def add(self, key, values: dict, old: tuple | None, posted, *, gains: bool = True) -> None:
-        """A sample, unless nothing changed since `old` or this instant has one already
-        (samples are unique per object and second: the first poll of a second stands).
-        Its gains go to this instant's hour, a first sample's to the hour the object was
-        `posted` in (needed only when there is no `old`)."""
-        row = tuple(values[c] for c in self.columns)
-        if old is not None and (old[0] or old[1] == row):
-            return
-        self.rows.append((key, self.instant, *row))
-        if gains:
-            self.gains[key] = (self.instant, row, old[1]) if old else (posted, row, None)
-
-    def write(self, writer, model, rollups: Rollups) -> set:
-        """Insert the samples; only those written add their gains. Returns their keys."""
-        written = writer.insert(model, self.instant, self.rows) if self.rows else set()
-        hours = {}
-        for key in written & self.gains.keys():
-            moment, new, old = self.gains[key]
-            hour = hours.get(moment) or hours.setdefault(moment, _hour(moment))
-            for context, pairs in self.pairs.items():
-                sums = rollups.bucket(hour, context)
-                for name, index in pairs:
-                    # A NULL on either side gains nothing; a first sample gains it all.
-                    now, before = new[index], 0 if old is None else old[index]
-                    if now is not None and before is not None:
-                        sums[name] = sums.get(name, 0) + now - before
-        return written
 
 
 @transaction.atomic
@@ -484,24 +436,21 @@ def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[
     Tweet.media.through.objects.bulk_create(links, ignore_conflicts=True)
 
     rollups = Rollups(account.pk)
-    previous = writer.latest(TweetSample, ids, instant)
-    changes = _Changes(TWEET_SAMPLE_COLUMNS, TWEET_ROLLUP_COLUMNS, instant)
+    samples = Batch(TweetSample, instant, TWEET_ROLLUP_COLUMNS, carried=PROMOTED_COLUMNS)
     for tid, data in fetched.tweets.items():
-        tweet_id = int(tid)
-        kind, was_promoted = known[tweet_id]
+        kind, was_promoted = known[int(tid)]
         promoted = fetched.promoted.get(tid)
-        values = tweet_sample_values(data, promoted)
-        old = previous.get(tweet_id)
-        unasked = tid not in fetched.promoted_checked
-        if promoted is None and fetched.private and was_promoted and unasked:
-            # Not asked this time: carry the promoted counts forward rather than lose them.
-            before = dict(zip(TWEET_SAMPLE_COLUMNS, old[1], strict=True)) if old else {}
-            for column in PROMOTED_COLUMNS:
-                values[column] = before.get(column)
-        # A Retweet's counts are the original's, never the account's reach: no gains.
-        posted = None if old else _created_at(data)
-        changes.add(tweet_id, values, old, posted, gains=kind != Tweet.Kind.RETWEET)
-    written = changes.write(writer, TweetSample, rollups)
+        # Promoted counts not asked for this time are carried forward rather than lost.
+        unasked = fetched.private and was_promoted and tid not in fetched.promoted_checked
+        samples.add(
+            int(tid),
+            tweet_sample_values(data, promoted),
+            _created_at(data),
+            # A Retweet's counts are the original's, never the account's reach.
+            gains=kind != Tweet.Kind.RETWEET,
+            carry=promoted is None and unasked,
+        )
+    written = writer.write(samples, rollups)
     writer.mark_polled(ids, instant, written, {int(tid) for tid in final})
 
     first_posted = {}
@@ -510,13 +459,12 @@ def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[
         posted = _created_at(data) if keys else None
         for key in keys:
             first_posted[key] = min(first_posted.get(key, posted), posted)
-    previous = writer.latest(VideoSample, media_keys, instant)
-    changes = _Changes(VIDEO_SAMPLE_COLUMNS, VIDEO_ROLLUP_COLUMNS, instant)
+    samples = Batch(VideoSample, instant, VIDEO_ROLLUP_COLUMNS)
     for key, data in fetched.media.items():
         values = video_sample_values(data)
         if values is not None:
-            changes.add(key, values, previous.get(key), first_posted.get(key, instant))
-    written_video = changes.write(writer, VideoSample, rollups)
+            samples.add(key, values, first_posted.get(key, instant))
+    written_video = writer.write(samples, rollups)
     Media.objects.filter(pk__in=written_video).update(last_sampled_at=instant)
     rollups.write()
     if fetched.audience is not None:
