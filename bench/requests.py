@@ -26,11 +26,12 @@ START = EPOCH + timedelta(days=2)
 PRIVATE_WINDOW = timedelta(days=30)
 TIMELINE_CAP = 3200
 V2_ENDPOINTS = ("users_tweets", "tweets_lookup", "tweet_lookup", "users_me")
-# (label, sandbox config, username): generated accounts post about live_tweets in 30 days.
+# (label, sandbox config, username): a generated account posts about live_tweets in 30 days
+# (12 and 950 give 10 and 1,005 live Tweets at START in this world).
 ACCOUNTS = {
-    "10": ({"generated_users": 1, "live_tweets": 10}, "sandbox_gen0001"),
+    "10": ({"generated_users": 1, "live_tweets": 12}, "sandbox_gen0001"),
     "250": ({}, "sandbox_demo"),
-    "1,000": ({"generated_users": 1, "live_tweets": 1000}, "sandbox_gen0001"),
+    "1,000": ({"generated_users": 1, "live_tweets": 950}, "sandbox_gen0001"),
     "3,000": ({}, "sandbox_big"),
 }
 QUICK = ("10", "250")
