@@ -1,0 +1,114 @@
+"""How many queries each dashboard read makes (docs/BENCHMARKS.md says why each one is
+needed), and a Tweet's one read of its samples: the SQL picks what one pass in Python over
+every sample picks, for the series, the gains, the samples table and its first sample.
+
+The history is bench/dataset.py's at a small size: 12 Tweets x 8 days of 5-minute samples
+(posted over the 8 days before, so both of a 7-day period's halves have gains), with
+rollups, poll runs and the audience, owned by a person in Europe/Berlin.
+"""
+
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from bench import dataset
+from dashboard import samples
+from tweets.models import Tweet
+
+pytestmark = pytest.mark.django_db
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.fixture
+def history():
+    return dataset.build(tweets=12, days=8)
+
+
+@pytest.fixture
+def owner(client, history):
+    client.force_login(history.owner)
+    return client
+
+
+# Every request reads the session, its user, the accounts the person may see (or the Tweet
+# through them) and the person's timezone: 4 queries before the numbers.
+ACCOUNT_READS = [
+    ("/dashboard/api/kpis.json?period=7", 5),  # both periods' sums in one aggregate
+    ("/dashboard/api/engagements.json?period=7", 5),  # the same aggregate
+    ("/dashboard/api/series.json?period=7&interval=hour", 5),  # one row per bucket
+    ("/dashboard/api/series.json?period=7&interval=day&metric=engagements", 5),
+    ("/dashboard/api/top-tweets.json?period=30", 5),  # latest samples through the key
+    # net follows per bucket, Tweets posted per bucket, followers before the period and
+    # in it, net follows of both periods, impressions of both periods
+    ("/dashboard/api/audience.json?period=7", 10),
+    # the impressions series, both periods' sums, the audience (4), the best-time slots,
+    # net follows, the top Tweets, how many were posted, the reposts
+    ("/dashboard/?period=7", 15),
+]
+
+
+def test_account_reads_make_the_fewest_queries(owner, django_assert_num_queries):
+    for path, queries in ACCOUNT_READS:
+        with django_assert_num_queries(queries, info=path):
+            assert owner.get(path).status_code == 200
+
+
+def _tweet_reads(history):
+    tweet, video = history.promoted_tweet_ids[0], history.video_tweet_ids[0]
+    return [
+        # the Tweet (through the accounts it may be seen by), the timezone, its samples,
+        # its media (none are videos)
+        (f"/dashboard/tweets/{tweet}/", 6, 1),
+        (f"/dashboard/tweets/{video}/", 7, 1),  # and its video's samples
+        (f"/dashboard/api/tweets/{tweet}/series.json", 4, 1),  # no timezone needed
+        (f"/dashboard/api/tweets/{tweet}/gains.json", 5, 1),
+        (f"/dashboard/api/tweets/{video}/video.json", 5, 0),  # media, their samples
+    ]
+
+
+def test_a_tweets_reads_read_its_samples_once(owner, history):
+    for path, queries, sample_reads in _tweet_reads(history):
+        with CaptureQueriesContext(connection) as done:
+            assert owner.get(path).status_code == 200
+        statements = [query["sql"] for query in done.captured_queries]
+        print(path, len(statements), "queries")
+        assert len(statements) == queries, (path, statements)
+        reads = [sql for sql in statements if "tweets_tweetsample" in sql]
+        assert len(reads) == sample_reads, (path, reads)
+
+
+# (MAX_POINTS, timezone, page of the samples table)
+PICKS = [
+    (3000, UTC, 1),  # fewer samples than the limit: every one is kept
+    (2000, BERLIN, 3),  # more: the last sample per hour; hourly gains
+    (100, BERLIN, 2),  # the last per UTC day; gains per Berlin day
+]
+
+
+def test_the_one_read_picks_what_a_pass_over_every_sample_picks(history, monkeypatch):
+    tweet = Tweet.objects.get(pk=history.promoted_tweet_ids[0])
+    span = tweet.last_sampled_at - tweet.created_at
+    for limit, tz, page in PICKS:
+        monkeypatch.setattr(samples, "MAX_POINTS", limit)
+        picked = samples.read(tweet, tz, page, per_page=50)
+
+        gain = samples.gains_interval(tweet)
+        params = {
+            "thin": samples.thinning_bucket(span),
+            "gain": gain,
+            "offset": (page - 1) * 50,
+            "per_page": 50,
+        }
+        every = samples._read_in_python(tweet, params, UTC if gain == "hour" else tz)
+        print(limit, tz, picked.count, len(picked.thin), len(picked.closing), params)
+        assert picked.count == every.count == 2304  # 8 days of 5-minute samples
+        assert picked.thin == every.thin
+        assert picked.closing == every.closing
+        assert picked.page == every.page and len(picked.page) == 50
+        assert picked.first == every.first
+        assert picked.thin[-1][0] == tweet.last_sampled_at
+        assert (len(picked.thin) < picked.count) == (limit < picked.count)
