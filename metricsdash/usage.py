@@ -21,6 +21,8 @@ logger = logging.getLogger(__name__)
 
 RATE_ENDPOINTS = ("users_tweets", "tweets_lookup", "users_me")
 WARN_SHARE = 0.8
+# X's count is read while the health page waits: a slow X must not hold it for long.
+USAGE_TIMEOUT = (3.0, 5.0)
 
 
 def rate_budgets(accounts) -> list[dict]:
@@ -97,7 +99,7 @@ def x_reported(today: date) -> XCount:
     client = XClient(
         settings.X_API_URL,
         BearerAuth(settings.X_BEARER_TOKEN),
-        timeout=settings.X_HTTP_TIMEOUT,
+        timeout=USAGE_TIMEOUT,
         max_attempts=1,
     )
     try:
