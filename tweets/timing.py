@@ -89,18 +89,21 @@ def best_slots(
     kinds = [Tweet.Kind.ORIGINAL, Tweet.Kind.QUOTE] + ([Tweet.Kind.REPLY] if replies else [])
     sql = f"""
         WITH first_day AS (
-            SELECT DISTINCT ON (s.tweet_id)
+            SELECT
                 t.created_at AT TIME ZONE %(tz)s AS local,
                 s.{impressions} AS impressions,
                 ({engagements})::float / NULLIF(s.{impressions}, 0) AS rate
-            FROM {TweetSample._meta.db_table} s
-            JOIN {Tweet._meta.db_table} t ON t.id = s.tweet_id
+            FROM {Tweet._meta.db_table} t
+            CROSS JOIN LATERAL (
+                -- One backward step through the (tweet, captured_at) key per Tweet.
+                SELECT * FROM {TweetSample._meta.db_table}
+                WHERE tweet_id = t.id AND captured_at <= t.created_at + %(day)s
+                ORDER BY captured_at DESC LIMIT 1
+            ) s
             WHERE t.account_id = ANY(%(ids)s)
               AND t.kind = ANY(%(kinds)s)
               AND t.created_at >= %(since)s AND t.created_at < %(until)s
               AND t.last_polled_at >= t.created_at + %(day)s
-              AND s.captured_at <= t.created_at + %(day)s
-            ORDER BY s.tweet_id, s.captured_at DESC
         )
         SELECT EXTRACT(isodow FROM local)::int - 1, EXTRACT(hour FROM local)::int,
                count(impressions),
