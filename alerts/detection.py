@@ -21,9 +21,12 @@ value up to an hour early: the usual value leans low, never high.
 Each rule alerts at most once per Tweet (the ledger, alerts/ledger.py).
 """
 
+import statistics
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db import connection
+from django.db.models import F
 
 from accounts.models import XAccount
 from tweets.metrics import TWEET_METRICS
@@ -110,6 +113,8 @@ def findings(rule: AlertRule, since: datetime, now: datetime) -> list[tuple]:
     `rule` alerts on and has not alerted on yet."""
     if rule.metric not in METRIC_COLUMNS:
         raise ValueError(f"Rule {rule.pk} names no metric: {rule.metric!r}")
+    if connection.vendor != "postgresql":
+        return findings_in_python(rule, since, now)
     params = {
         "account": rule.account_id,
         "oldest": now - WATCH[rule.kind],
@@ -123,6 +128,62 @@ def findings(rule: AlertRule, since: datetime, now: datetime) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql.format(column=rule.metric), params)
         return cursor.fetchall()
+
+
+def findings_in_python(rule: AlertRule, since: datetime, now: datetime) -> list[tuple]:
+    """The same findings with the ORM, a query per reference: for the embedded demo's
+    SQLite (no LATERAL, no percentile_cont), and a second opinion in the tests."""
+    column = rule.metric
+    candidates = (
+        Tweet.objects.filter(
+            account_id=rule.account_id,
+            created_at__gte=now - WATCH[rule.kind],
+            first_seen_at__lte=F("created_at") + FOUND_YOUNG,
+            last_sampled_at__gte=since,
+        )
+        .exclude(kind=Tweet.Kind.RETWEET)
+        .exclude(pk__in=Alert.objects.filter(rule=rule).values("tweet"))
+    )
+    found = []
+    for tweet in candidates:
+        samples = TweetSample.objects.filter(tweet=tweet).order_by("-captured_at")
+        value = samples.filter(captured_at=tweet.last_sampled_at).values_list(column, flat=True)
+        value = value.first()
+        if value is None:
+            continue
+        if rule.kind == AlertRule.Kind.THRESHOLD:
+            before = samples.filter(captured_at__lt=tweet.last_sampled_at)
+            previous = before.values_list(column, flat=True).first() or 0
+            if value >= rule.threshold > previous:
+                found.append((tweet.pk, value, None, None))
+            continue
+        usual, references = _usual(tweet, tweet.last_sampled_at - tweet.created_at, column)
+        if references >= MIN_REFERENCES and usual > 0 and value >= rule.factor * Decimal(usual):
+            found.append((tweet.pk, value, usual, references))
+    return found
+
+
+def _usual(tweet: Tweet, age: timedelta, column: str) -> tuple[float, int]:
+    earlier = (
+        Tweet.objects.filter(
+            account_id=tweet.account_id, kind=tweet.kind, created_at__lte=tweet.created_at
+        )
+        .exclude(pk=tweet.pk)
+        .order_by("-created_at")
+    )
+    values = []
+    for ref in earlier.iterator():
+        value = (
+            TweetSample.objects.filter(tweet=ref, captured_at__lte=ref.created_at + age)
+            .order_by("-captured_at")
+            .values_list(column, flat=True)
+            .first()
+        )
+        if value is not None:
+            values.append(value)
+            if len(values) == REFERENCES:
+                break
+    return (float(statistics.median(values)) if values else 0.0), len(values)
 
 
 def check_tweets(account: XAccount, since: datetime, now: datetime) -> list[Alert]:

@@ -5,7 +5,9 @@ in its first polling slots (tests/alerts/conftest.py), so "usual" has references
 """
 
 import statistics
+from collections import Counter
 from datetime import datetime, timedelta
+from decimal import Decimal
 from itertools import pairwise
 
 import pytest
@@ -115,6 +117,25 @@ def test_a_normal_tweet_raises_nothing(history, clock):
     assert len(ratios) >= 2 and max(ratios) < K
     assert not Alert.objects.filter(tweet=tweet).exists()
     print(f"a normal Tweet at {', '.join(f'{r:.2f}' for r in ratios)} times its usual: no alert")
+
+
+def test_the_sql_and_the_orm_find_the_same_tweets(history, clock):
+    walker, _ = history
+    account, since, now = walker.account, clock.control.world.epoch, clock.now()
+    # k = 0.01 (below what the form allows) finds every Tweet with enough references; each
+    # young Tweet's latest value is a threshold it has just crossed, unless it stood still.
+    first_poll = since + timedelta(days=2)  # the clock fixture starts there
+    young = Tweet.objects.filter(account=account, first_seen_at__gt=first_poll)
+    latest = [t.samples.get(captured_at=t.last_sampled_at).impressions for t in young[:8]]
+    rules = [AlertRule(account=account, kind="spike", factor=Decimal("0.01"))]
+    rules += [AlertRule(account=account, kind="threshold", threshold=n) for n in latest]
+    found = Counter()
+    for rule in AlertRule.objects.bulk_create(rules):
+        in_sql = sorted(detection.findings(rule, since, now))
+        assert sorted(detection.findings_in_python(rule, since, now)) == in_sql, rule.describe()
+        found[rule.kind] += len(in_sql)
+    assert found["spike"] >= 2 and found["threshold"] >= 4, found
+    print(f"found by both the SQL and the ORM: {dict(found)}")
 
 
 def test_a_threshold_rule_alerts_once_per_tweet_that_crosses(walk, clock, alice):
