@@ -3,7 +3,8 @@ number of Tweets, so ingest runs near the speed of a bare COPY (DESIGN.md sectio
 
 tweets.polling.store() reads X's answers into a `Batch` per sample table: every object's
 values as X gave them, when it was posted, whether its gains count, whether its promoted
-counts are carried forward. A writer applies the rules and writes:
+counts are carried forward, whether this is its final private snapshot. A writer applies
+the rules and writes:
 
 1. a promoted count not asked for this time is carried forward from the latest sample;
 2. a sample only when some value changed since the object's latest sample (the one at its
@@ -11,15 +12,19 @@ counts are carried forward. A writer applies the rules and writes:
    stands; an (object, instant) already stored is skipped, so a replay writes nothing);
 3. gains against the latest sample (a NULL on either side gains nothing; a first sample
    gains all of it, in the hour the object was posted), only for the samples written, added
-   to the hourly rollups.
+   to the hourly rollups;
+4. the objects' own record: last_sampled_at where a sample was written, and for Tweets
+   last_polled_at (every Tweet the poll read) and final_private_at.
 
 `CopyWriter` (Postgres) does it set-based: COPY into a temporary table (ON COMMIT DROP),
 then one statement that compares with the latest samples, inserts with ON CONFLICT DO
-NOTHING and upserts the gains by hour and context; ids go as one array parameter.
+NOTHING, upserts the gains by hour and context and updates the objects; a list of ids goes
+as one array parameter.
 `OrmWriter` applies the same rules in Python through the ORM on any other database: the
 embedded demo's SQLite, which the demo's smoke run exercises (the tests run on Postgres).
 """
 
+import operator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -57,15 +62,21 @@ class Batch:
     instant: datetime
     pairs: dict[str, list[tuple[str, str]]]  # per context, (rollup column, sample column)
     carried: tuple[str, ...] = ()  # the columns a `carry` row takes from its latest sample
-    # (key, metric values in the registry's order, posted, gains count, carry)
+    # (key, metric values in the registry's order, posted, gains count, carry, final)
     rows: list[tuple] = field(default_factory=list)
+    columns: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self):
+        self.columns = SAMPLE_COLUMNS[self.model]
+        self._pick = operator.itemgetter(*self.columns)
 
     @property
-    def columns(self) -> tuple[str, ...]:
-        return SAMPLE_COLUMNS[self.model]
+    def polled(self) -> bool:
+        """Whether the batch's objects keep when they were last polled (Tweets do)."""
+        return self.model is TweetSample
 
-    def add(self, key, values: dict, posted: datetime, *, gains=True, carry=False) -> None:
-        self.rows.append((key, tuple(values[c] for c in self.columns), posted, gains, carry))
+    def add(self, key, values: dict, posted: datetime, *, gains=True, carry=False, final=False):
+        self.rows.append((key, self._pick(values), posted, gains, carry, final))
 
 
 def _set_for(keys, value, field: str) -> Case:
@@ -87,7 +98,7 @@ class OrmWriter:
         latest = self._latest(batch.model, [row[0] for row in batch.rows], batch.instant)
         carried = [batch.columns.index(c) for c in batch.carried]
         fresh, gains = [], {}
-        for key, values, posted, counts, carry in batch.rows:
+        for key, values, posted, counts, carry, _ in batch.rows:
             old = latest.get(key)  # (taken at this instant, values) or None
             if carry:
                 values = list(values)
@@ -109,15 +120,18 @@ class OrmWriter:
                     now, before = new[index], 0 if old is None else old[index]
                     if now is not None and before is not None:
                         sums[name] = sums.get(name, 0) + now - before
-        return written
-
-    def mark_polled(self, ids: list[int], instant: datetime, sampled: set, final: set) -> None:
-        """Every Tweet polled at `instant`; those sampled, and final snapshots, say so too."""
-        Tweet.objects.filter(pk__in=ids).update(
-            last_polled_at=instant,
-            last_sampled_at=_set_for(sampled, instant, "last_sampled_at"),
-            final_private_at=_set_for(final, instant, "final_private_at"),
+        objects = owner(batch.model).related_model.objects
+        if not batch.polled:
+            objects.filter(pk__in=written).update(last_sampled_at=batch.instant)
+            return written
+        objects.filter(pk__in=[row[0] for row in batch.rows]).update(
+            last_polled_at=batch.instant,
+            last_sampled_at=_set_for(written, batch.instant, "last_sampled_at"),
+            final_private_at=_set_for(
+                [row[0] for row in batch.rows if row[5]], batch.instant, "final_private_at"
+            ),
         )
+        return written
 
     @staticmethod
     def _latest(model, keys: list, instant: datetime) -> dict:
@@ -157,38 +171,27 @@ class CopyWriter(OrmWriter):
         if not batch.rows:
             return set()
         table = batch.model._meta.db_table
-        names = ", ".join((*sample_columns(batch.model), "posted", "gains", "carry"))
+        names = ", ".join((*sample_columns(batch.model), "posted", "gains", "carry", "final"))
         with connection.cursor() as cursor:
             # Dropped first when this transaction made one already (as in the tests).
             cursor.execute(
                 "DROP TABLE IF EXISTS pg_temp.poll_samples;"
-                f" CREATE TEMPORARY TABLE poll_samples (LIKE {table},"
-                " posted timestamptz, gains boolean, carry boolean) ON COMMIT DROP"
+                f" CREATE TEMPORARY TABLE poll_samples (LIKE {table}, posted timestamptz,"
+                " gains boolean, carry boolean, final boolean) ON COMMIT DROP"
             )
             with cursor.copy(f"COPY poll_samples ({names}) FROM STDIN") as copy:
-                for key, values, posted, gains, carry in batch.rows:
-                    copy.write_row((key, batch.instant, *values, posted, gains, carry))
+                for key, values, *flags in batch.rows:
+                    copy.write_row((key, batch.instant, *values, *flags))
             cursor.execute(
                 _rules_sql(batch), {"instant": batch.instant, "account": rollups.account_id}
             )
             return {key for (key,) in cursor.fetchall()}
 
-    def mark_polled(self, ids: list[int], instant: datetime, sampled: set, final: set) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {Tweet._meta.db_table} SET last_polled_at = %(instant)s,"
-                " last_sampled_at = CASE WHEN id = ANY(%(sampled)s) THEN %(instant)s"
-                " ELSE last_sampled_at END,"
-                " final_private_at = CASE WHEN id = ANY(%(final)s) THEN %(instant)s"
-                " ELSE final_private_at END"
-                " WHERE id = ANY(%(ids)s)",
-                {"instant": instant, "ids": ids, "sampled": list(sampled), "final": list(final)},
-            )
-
 
 def _rules_sql(batch: Batch) -> str:
     """The rules (module docstring) as one statement over poll_samples (n): each row beside
-    its object's latest sample (o), the changed ones inserted, their gains upserted."""
+    its object (t) and the object's latest sample (o), the changed ones inserted, their
+    gains upserted, the objects updated."""
     key = owner(batch.model).column
     parent = owner(batch.model).related_model._meta
     table, rollup_table = batch.model._meta.db_table, HourlyRollup._meta.db_table
@@ -218,6 +221,13 @@ def _rules_sql(batch: Batch) -> str:
         for r in rolled
     }
     contexts = ", ".join(f"('{context}')" for context in CONTEXTS)
+    sampled = f"CASE WHEN w.{key} IS NULL THEN t.last_sampled_at ELSE %(instant)s END"
+    marked = (
+        f"last_polled_at = %(instant)s, last_sampled_at = {sampled}, final_private_at ="
+        " CASE WHEN n.final THEN %(instant)s ELSE t.final_private_at END"
+        if batch.polled
+        else f"last_sampled_at = {sampled}"
+    )
     return f"""
         WITH polled AS (
             SELECT n.{key}, n.posted, n.gains, o.{key} IS NOT NULL AS seen,
@@ -244,6 +254,10 @@ def _rules_sql(batch: Batch) -> str:
             HAVING {" OR ".join(f"{sums[r]} <> 0" for r in rolled)}
             ON CONFLICT (account_id, context, bucket) DO UPDATE SET
                 {", ".join(f"{r} = {rollup_table}.{r} + EXCLUDED.{r}" for r in rolled)}
+        ), marked AS (
+            UPDATE {parent.db_table} t SET {marked}
+            FROM poll_samples n LEFT JOIN written w ON w.{key} = n.{key}
+            WHERE t.{parent.pk.column} = n.{key} AND (w.{key} IS NOT NULL OR {batch.polled})
         )
         SELECT {key} FROM written
     """

@@ -449,9 +449,9 @@ def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[
             # A Retweet's counts are the original's, never the account's reach.
             gains=kind != Tweet.Kind.RETWEET,
             carry=promoted is None and unasked,
+            final=tid in final,
         )
     written = writer.write(samples, rollups)
-    writer.mark_polled(ids, instant, written, {int(tid) for tid in final})
 
     first_posted = {}
     for data in fetched.tweets.values():
@@ -465,15 +465,15 @@ def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[
         if values is not None:
             samples.add(key, values, first_posted.get(key, instant))
     written_video = writer.write(samples, rollups)
-    Media.objects.filter(pk__in=written_video).update(last_sampled_at=instant)
     rollups.write()
     if fetched.audience is not None:
         write_audience(account, fetched.audience, instant)
 
     if fetched.promoted:
         # Includes Tweets the sweep found promoted; their metrics come with the next poll.
-        promoted = Tweet.objects.filter(pk__in=[int(k) for k in fetched.promoted])
-        promoted.filter(promoted=False).update(promoted=True)
+        newly = [int(k) for k in fetched.promoted if not known.get(int(k), (None, False))[1]]
+        if newly:
+            Tweet.objects.filter(pk__in=newly).update(promoted=True)
         account.has_promoted = True
     if ids and fetched.private:
         newest = max(ids)
