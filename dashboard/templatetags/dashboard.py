@@ -6,6 +6,8 @@ from django.utils.html import json_script
 from tweets.metrics import COLOURS, MISSING
 
 register = template.Library()
+# The colours never change while the process runs: encoded once.
+CHART_COLOURS = json_script(COLOURS, "chart-colours")
 
 
 @register.filter
@@ -31,4 +33,4 @@ def get(mapping, key):
 @register.simple_tag
 def chart_colours():
     """The colour table (tweets.metrics.COLOURS) for static/js/charts.js, as json_script."""
-    return json_script(COLOURS, "chart-colours")
+    return CHART_COLOURS
