@@ -512,22 +512,25 @@ def tweet(request, tweet_id: int):
         return render(request, "dashboard/tweet.html", context)
 
 
+# The totals-now table's rows: each metric with its organic and promoted columns, if split.
+LATEST_COLUMNS = tuple(
+    (m.name, m.label, m.split, m.column("organic"), m.column("promoted")) for m in TWEET_METRICS
+)
+
+
 def _latest_rows(sample) -> list[dict]:
     """Every metric of the latest sample: total, organic, promoted ("—" where X gave none)."""
-    rows = []
-    for metric in TWEET_METRICS:
-        split = metric.split
-        rows.append(
-            {
-                "name": metric.name,
-                "label": metric.label,
-                "total": getattr(sample, metric.name, None),
-                "organic": getattr(sample, metric.column("organic"), None) if split else None,
-                "promoted": getattr(sample, metric.column("promoted"), None) if split else None,
-                "split": split,
-            }
-        )
-    return rows
+    return [
+        {
+            "name": name,
+            "label": label,
+            "total": getattr(sample, name, None),
+            "organic": getattr(sample, organic, None) if split else None,
+            "promoted": getattr(sample, promoted, None) if split else None,
+            "split": split,
+        }
+        for name, label, split, organic, promoted in LATEST_COLUMNS
+    ]
 
 
 def _as_sample(stored: samples.Read, row: tuple) -> TweetSample:

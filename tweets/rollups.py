@@ -113,31 +113,31 @@ def ratio(numerator, denominator) -> float | None:
     return numerator / denominator if denominator else None
 
 
+def _engagements(values: dict) -> int:
+    return sum(values[name] for name in ENGAGEMENT_PARTS)
+
+
+# The KPI cards: each one's name, how it follows from a period's totals, whether a rate.
+KPI_MEASURES = (
+    ("impressions", lambda v: v["impressions"], False),
+    ("engagements", _engagements, False),
+    ("engagement_rate", lambda v: ratio(_engagements(v), v["impressions"]), True),
+    ("url_clicks", lambda v: v["url_clicks"], False),
+    ("profile_clicks", lambda v: v["profile_clicks"], False),
+    ("video_views", lambda v: v["video_views"], False),
+    ("video_completion_rate", lambda v: ratio(v["video_completions"], v["video_starts"]), True),
+)
+
+
 def kpis_from_totals(current: dict | None, previous: dict | None) -> list[KPI]:
     """The KPI cards from two periods' totals (None: not measured)."""
 
     def pick(values, compute):
         return None if values is None else compute(values)
 
-    def engagements(values):
-        return sum(values[name] for name in ENGAGEMENT_PARTS)
-
-    measures = [
-        ("impressions", lambda v: v["impressions"], False),
-        ("engagements", engagements, False),
-        ("engagement_rate", lambda v: ratio(engagements(v), v["impressions"]), True),
-        ("url_clicks", lambda v: v["url_clicks"], False),
-        ("profile_clicks", lambda v: v["profile_clicks"], False),
-        ("video_views", lambda v: v["video_views"], False),
-        (
-            "video_completion_rate",
-            lambda v: ratio(v["video_completions"], v["video_starts"]),
-            True,
-        ),
-    ]
     return [
         KPI(name, LABELS[name], pick(current, compute), pick(previous, compute), is_rate)
-        for name, compute, is_rate in measures
+        for name, compute, is_rate in KPI_MEASURES
     ]
 
 

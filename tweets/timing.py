@@ -74,6 +74,10 @@ def _columns() -> tuple[str, str]:
     return impressions, engagements
 
 
+# The sample columns best_slots reads, from the registry once.
+COLUMNS = _columns()
+
+
 def best_slots(
     account_ids,
     tz: ZoneInfo,
@@ -85,7 +89,7 @@ def best_slots(
 ) -> Timing:
     """First-24-hour results of the accounts' Tweets posted in [since, until), per local
     weekday and hour in `tz`, in one query."""
-    impressions, engagements = _columns()
+    impressions, engagements = COLUMNS
     kinds = [Tweet.Kind.ORIGINAL, Tweet.Kind.QUOTE] + ([Tweet.Kind.REPLY] if replies else [])
     sql = f"""
         WITH first_day AS (
