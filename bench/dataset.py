@@ -5,7 +5,8 @@ The default (1 account, 1,000 Tweets, 30 days, 5 minutes) is the 8.64 million Tw
 rows DESIGN.md section 8 sets its read targets at. Every Tweet is sampled at every instant
 of the window, so the row count is exactly T x D x 1440 / S: the Tweets were posted over
 the D days before the window (the youngest just at its start), and their curves grow from
-zero at posting towards a plateau (1 - e^(-age / tau)), integer and never falling. One
+zero at posting towards a plateau (1 - e^(-age / tau)), with a tenth of the reach
+trickling in over 90 days, so every hour of the window gains; integer, never falling. One
 Tweet in ten is promoted (organic / promoted splits), one in ten carries a video (its
 VideoSamples at the same instants). The samples of a flat stretch are all kept: the figure
 is about rows stored, not about "only when changed".
@@ -49,6 +50,7 @@ FIRST_TWEET_ID = 1_860_000_000_000_000_000
 FIRST_USER_ID = 4_100_000_000
 TWEETS_PER_BLOCK = 64
 PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+TAIL, TAIL_HOURS = 0.1, 90 * 24  # the share of a Tweet's reach that trickles in slowly
 HOUR_US = 3_600_000_000
 # A share of impressions per engagement kind, before each Tweet's own factor.
 RATES = {
@@ -354,7 +356,10 @@ def _write_block(
     grid, sample_hours, posted, first_us, gains, dataset,
 ) -> int:  # fmt: skip
     """COPY one block of Tweets' samples (and their videos'), and add their gains."""
-    growth = -np.expm1(-ages[index] / taus[index, None])  # (block, instants), 0 -> 1
+    # (block, instants), 0 -> 1: most of the reach in the first days, then a trickle
+    # until TAIL_HOURS, so every hour of the window gains something.
+    burst = -np.expm1(-ages[index] / taus[index, None])
+    growth = (1 - TAIL) * burst + TAIL * np.minimum(ages[index] / TAIL_HOURS, 1.0)
     plateau = impressions[index, None] * factors[index]  # (block, metrics)
     totals = {
         name: np.floor(growth * (plateau[:, k, None] * rate)).astype(np.int64)
