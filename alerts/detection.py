@@ -9,14 +9,13 @@ A threshold rule alerts on a Tweet whose value is at or above the number and was
 in the Tweet's previous sample (no previous sample counts as zero).
 
 "Usual" for a Tweet at age a: the median, over the account's REFERENCES most recent other
-Tweets of the same kind posted before it (never Retweets, whose counts are the original's),
-of their value at the same age a. A reference's value at age a is its latest sample taken at
-or before that age (a step: samples are written only when a value changed, so the latest
-one holds until the next). Only references sampled by that age count, and a Tweet alerts
-only when at least MIN_REFERENCES of them give a usual value above zero: a median of two
-says nothing. Same kind, because a reply reaches a fraction of an original's audience.
-A reference's value is read at or before the age, so a reference polled hourly gives its
-value up to an hour early: the usual value leans low, never high.
+Tweets of the same kind posted before it (never Retweets, whose counts are the original's)
+that were sampled by age a, looked for among its SCANNED latest earlier ones, of their
+value at age a: the latest sample taken at or before that age (a step: samples are written
+only when a value changed, so the latest one holds until the next). A Tweet alerts only
+when at least MIN_REFERENCES of them give a usual value above zero: a median of two says
+nothing. Same kind, because a reply reaches a fraction of an original's audience. A
+reference polled hourly gives its value up to an hour early: usual leans low, never high.
 
 Each rule alerts at most once per Tweet (the ledger, alerts/ledger.py).
 """
@@ -38,6 +37,10 @@ from .models import Alert, AlertRule
 METRIC_COLUMNS = {metric.name for metric in TWEET_METRICS}
 REFERENCES = 20
 MIN_REFERENCES = 5
+# How many earlier Tweets are looked at to find the references: the first weeks after an
+# account is linked, most of its Tweets were never sampled young, and a walk through all of
+# them (thousands for a busy account) would cost every poll.
+SCANNED = 3 * REFERENCES
 # A spike is worth acting on while the Tweet is young; a threshold while X still counts.
 WATCH = {AlertRule.Kind.SPIKE: timedelta(days=7), AlertRule.Kind.THRESHOLD: timedelta(days=90)}
 # Only Tweets found within this age are watched: those found older (the first poll of a
@@ -77,9 +80,9 @@ THRESHOLD = f"""
     WHERE c.value >= %(threshold)s AND COALESCE(previous.value, 0) < %(threshold)s
 """
 
-# For each candidate, walk the account's earlier Tweets of its kind, newest first, keeping
-# those with a sample by the candidate's age (the samples' primary key serves the inner
-# lookup), until REFERENCES are found; then their median.
+# For each candidate, walk the account's SCANNED latest earlier Tweets of its kind, newest
+# first (tweet_account_created_idx), keeping those with a sample by the candidate's age (the
+# samples' primary key serves that lookup), until REFERENCES are found; then their median.
 SPIKE = f"""
     SELECT c.id, c.value, usual.value, usual.n
     FROM ({CANDIDATES}) c
@@ -87,17 +90,21 @@ SPIKE = f"""
         SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ref.value) AS value, count(*) AS n
         FROM (
             SELECT at_age.value
-            FROM {TWEETS} r
+            FROM (
+                SELECT r.id, r.created_at FROM {TWEETS} r
+                WHERE r.account_id = %(account)s
+                  AND r.kind = c.kind
+                  AND r.id <> c.id
+                  AND r.created_at <= c.created_at
+                ORDER BY r.created_at DESC
+                LIMIT {SCANNED}
+            ) r
             CROSS JOIN LATERAL (
                 SELECT rs.{{column}} AS value FROM {SAMPLES} rs
                 WHERE rs.tweet_id = r.id AND rs.captured_at <= r.created_at + c.age
                 ORDER BY rs.captured_at DESC LIMIT 1
             ) at_age
-            WHERE r.account_id = %(account)s
-              AND r.kind = c.kind
-              AND r.id <> c.id
-              AND r.created_at <= c.created_at
-              AND at_age.value IS NOT NULL
+            WHERE at_age.value IS NOT NULL
             ORDER BY r.created_at DESC
             LIMIT {REFERENCES}
         ) ref
@@ -172,7 +179,7 @@ def _usual(tweet: Tweet, age: timedelta, column: str) -> tuple[float, int]:
         .order_by("-created_at")
     )
     values = []
-    for ref in earlier.iterator():
+    for ref in earlier[:SCANNED]:
         value = (
             TweetSample.objects.filter(tweet=ref, captured_at__lte=ref.created_at + age)
             .order_by("-captured_at")
