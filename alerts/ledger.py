@@ -31,8 +31,8 @@ logger = logging.getLogger(__name__)
 INCIDENT_TEXT = {
     Incident.Kind.REAUTH: "X refused the stored authorisation, so polling has stopped. "
     "Its owner can re-link it from the accounts page.",
-    Incident.Kind.FAILING: "Its polls have failed for an hour; the latest error is on the "
-    "accounts page.",
+    Incident.Kind.FAILING: "Its polls have failed for an hour (X answered with errors or "
+    "not at all); metricsdash keeps trying.",
     Incident.Kind.RATE_LIMITED: "X's rate limit has held its polls back for more than two "
     "polling slots.",
 }
