@@ -142,7 +142,7 @@ def test_with_redis_stopped_the_page_says_what_is_down(client, staff, redis_serv
         assert "Unknown: the heartbeats are kept in the cache, which cannot be read." in page
         assert "No worker has given a sign of life" not in page
         assert "hunter2" not in page
-        assert "Tweets read" in page  # what the database holds is still shown
+        assert "Posts billed (ours)" in page  # what the database holds is still shown
 
         server.start()  # back, empty: the page recovers on its own
         assert 'id="outages"' not in health_page(client)

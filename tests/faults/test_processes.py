@@ -83,11 +83,10 @@ def test_a_worker_killed_mid_poll_loses_nothing_and_its_run_ends_worker_lost(
     assert later.started_at > killed.started_at
     instant = killed.started_at.replace(microsecond=0)
     assert TweetSample.objects.filter(captured_at=instant).count() == 0  # nothing partial
-    # The later poll found every Tweet (the killed run stored none). The daily sweep, which
-    # may run in the same second, adds the account's Retweets: polls leave those out.
+    # The later poll found every Tweet, Retweets included (the killed run stored none).
     found_at = later.started_at.replace(microsecond=0)
     assert not Tweet.objects.filter(account=account, first_seen_at__lt=found_at).exists()
-    mine = Tweet.objects.filter(account=account, first_seen_at=found_at).exclude(kind="retweet")
+    mine = Tweet.objects.filter(account=account, first_seen_at=found_at)
     tweets = mine.count()
     assert tweets == later.tweets_sampled > 0
     assert tweets_without_samples() == 0
