@@ -23,7 +23,8 @@ PRIVATE_WINDOW = timedelta(days=30)
 FULL = {
     "days": 7,
     "config": {"generated_users": 1, "live_tweets": 300},
-    "accounts": ("sandbox_demo", "sandbox_newcomer", "sandbox_gen0001"),
+    # Retweets, promoted Tweets and videos; and the scale run's 300-live-Tweet account.
+    "accounts": ("sandbox_demo", "sandbox_gen0001"),
     "schedule": None,  # the default: 5 minutes to 6 h, hourly to 7 days, 6-hourly to 30
 }
 QUICK = {
