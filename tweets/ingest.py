@@ -209,18 +209,22 @@ def _rules_sql(batch: Batch) -> str:
         )
 
     rolled = list(dict.fromkeys(r for pairs in batch.pairs.values() for r, _ in pairs))
-    sums = {
-        r: "COALESCE(SUM(CASE x.context {} END), 0)".format(
-            " ".join(
-                f"WHEN '{context}' THEN {gain(s)}"
-                for context, pairs in batch.pairs.items()
-                for rollup, s in pairs
-                if rollup == r
-            )
+    # Summed per hour, one column per context and rollup column; then a row per context.
+    sums = ", ".join(
+        f"SUM({gain(s)}) AS {context}_{r}"
+        for context, pairs in batch.pairs.items()
+        for r, s in pairs
+    )
+    named = {(context, r) for context, pairs in batch.pairs.items() for r, _ in pairs}
+    per_context = ", ".join(
+        "('{}', {})".format(
+            context,
+            ", ".join(
+                f"COALESCE(g.{context}_{r}, 0)" if (context, r) in named else "0" for r in rolled
+            ),
         )
-        for r in rolled
-    }
-    contexts = ", ".join(f"('{context}')" for context in CONTEXTS)
+        for context in CONTEXTS
+    )
     sampled = f"CASE WHEN w.{key} IS NULL THEN t.last_sampled_at ELSE %(instant)s END"
     marked = (
         f"last_polled_at = %(instant)s, last_sampled_at = {sampled}, final_private_at ="
@@ -244,14 +248,14 @@ def _rules_sql(batch: Batch) -> str:
             ON CONFLICT DO NOTHING RETURNING {key}
         ), gains AS (
             INSERT INTO {rollup_table} (account_id, bucket, context, {", ".join(rolled)})
-            SELECT %(account)s,
-                date_trunc('hour', CASE WHEN p.seen THEN %(instant)s ELSE p.posted END, 'UTC'),
-                x.context, {", ".join(sums[r] for r in rolled)}
-            FROM polled p JOIN written w ON w.{key} = p.{key}
-            CROSS JOIN (VALUES {contexts}) AS x (context)
-            WHERE p.gains
-            GROUP BY 2, 3
-            HAVING {" OR ".join(f"{sums[r]} <> 0" for r in rolled)}
+            SELECT %(account)s, g.bucket, x.* FROM (
+                SELECT date_trunc('hour', CASE WHEN p.seen THEN %(instant)s ELSE p.posted END,
+                    'UTC') AS bucket, {sums}
+                FROM polled p JOIN written w ON w.{key} = p.{key}
+                WHERE p.gains
+                GROUP BY 1
+            ) g CROSS JOIN LATERAL (VALUES {per_context}) AS x (context, {", ".join(rolled)})
+            WHERE {" OR ".join(f"x.{r} <> 0" for r in rolled)}
             ON CONFLICT (account_id, context, bucket) DO UPDATE SET
                 {", ".join(f"{r} = {rollup_table}.{r} + EXCLUDED.{r}" for r in rolled)}
         ), marked AS (
