@@ -153,7 +153,9 @@ def discover(client: XClient, account: XAccount, fetched: Fetched, now: datetime
         fetched.add(page)
 
 
-def to_look_up(fetched: Fetched, existing: dict[int, Tweet], skip: set[int], now, schedule):
+def to_look_up(
+    fetched: Fetched, existing: dict[int, Tweet], skip: set[int], now: datetime, schedule: Schedule
+) -> list[str]:
     """The ids a poll looks up with private groups: the own Tweets discovery found that are
     younger than 30 days, then the known Tweets due by age (`skip`: known Retweets)."""
     new = [
