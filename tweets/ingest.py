@@ -1,5 +1,5 @@
 """How a poll's samples reach the database: a fixed number of statements whatever the
-number of Tweets, so ingest runs near the speed of a bare COPY (DESIGN.md section 8).
+number of Tweets (bench/ingest.py measures it against a bare COPY, DESIGN.md section 8).
 
 tweets.polling.store() reads X's answers into a `Batch` per sample table: every object's
 values as X gave them, when it was posted, whether its gains count, whether its promoted
@@ -18,8 +18,7 @@ the rules and writes:
 
 `CopyWriter` (Postgres) does it set-based: COPY into a temporary table (ON COMMIT DROP),
 then one statement that compares with the latest samples, inserts with ON CONFLICT DO
-NOTHING, upserts the gains by hour and context and updates the objects; a list of ids goes
-as one array parameter.
+NOTHING, upserts the gains by hour and context and updates the objects.
 `OrmWriter` applies the same rules in Python through the ORM on any other database: the
 embedded demo's SQLite, which the demo's smoke run exercises (the tests run on Postgres).
 """
