@@ -98,15 +98,15 @@ def bucket_label(start: datetime, tz: ZoneInfo, interval: str) -> str:
     return f"{local:%a %d %b %H:%M}" + (f" {local:%Z}" if twice else "")
 
 
-@functools.lru_cache(maxsize=256)
-def _labels(starts: tuple, tz: ZoneInfo, interval: str) -> tuple[str, ...]:
-    return tuple(bucket_label(start, tz, interval) for start in starts)
+@functools.lru_cache(maxsize=20_000)
+def _label(start: datetime, tz: ZoneInfo, interval: str) -> str:
+    return bucket_label(start, tz, interval)
 
 
 def labels(starts: list, tz: ZoneInfo, interval: str) -> list[str]:
-    """The buckets' labels: the same periods come back request after request (the last 7,
-    30 or 90 days), so each list is worded once and remembered."""
-    return list(_labels(tuple(starts), tz, interval))
+    """The buckets' labels: the same hours and days come back request after request (the
+    last 7, 30 or 90 days, a Tweet's life), so each one is worded once and remembered."""
+    return [_label(start, tz, interval) for start in starts]
 
 
 def partial_index(starts: list, end: datetime, last_poll: datetime | None) -> int | None:
