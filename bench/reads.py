@@ -254,7 +254,7 @@ def run(quick: bool) -> list[Figure]:
     plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
     storages = {**settings.STORAGES, "staticfiles": plain}
     with override_settings(ALLOWED_HOSTS=["testserver"], DEBUG=False, STORAGES=storages):
-        figures = measure(data, repeat=5 if quick else 50)
+        figures = measure(data, repeat=3 if quick else 50)
     return [
         Figure("reads", "TweetSample rows read against", data.tweet_samples, "rows"),
         Figure("reads", "dataset build (binary COPY)", round(built, 1), "s"),

@@ -229,7 +229,7 @@ def tweet_series(tweet: Tweet, samples: Read | None = None) -> dict:
     """Every metric of a Tweet by age since posting: its samples (thinned in the database to
     the last sample per minute / hour / day when there are too many), plus the last values
     again at the last poll, since they hold until then."""
-    samples = samples or read(tweet)
+    samples = samples or read(tweet, per_page=0)
     rows = list(samples.thin)
     # Fewer rows than samples: some buckets kept only their last sample.
     span = (tweet.last_sampled_at or tweet.created_at) - tweet.created_at
@@ -259,7 +259,7 @@ def tweet_gains(tweet: Tweet, metric: str, tz: ZoneInfo, samples: Read | None = 
     """Gains of one metric per hour (per local day for Tweets sampled over 83 days), counted
     as the rollups count them: a first sample's counts in the posting hour, each later
     change in the hour of the poll that saw it."""
-    samples = samples or read(tweet, tz)
+    samples = samples or read(tweet, tz, per_page=0)
     last = tweet.last_sampled_at or tweet.created_at
     interval = gains_interval(tweet)
     empty = {"metric": metric, "interval": interval, "timezone": str(tz)}
