@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
-from accounts.models import XAccount
+from accounts.models import AccountAccess, XAccount
 from accounts.oauth import save_link
 from alerts import tasks
 from alerts.models import Alert, Incident
@@ -155,3 +155,17 @@ def test_two_beats_at_the_same_moment_raise_one_alert(alice):
     assert alerts_of(account) == [("reauth", "raised")]
     assert Incident.objects.filter(account=account).count() == 1
     assert Delivery.objects.filter(destination__user=alice).count() == 1
+
+
+def test_the_owner_and_managers_hear_of_it_viewers_do_not(alice, bob, charlie):
+    account = XAccount.objects.create(
+        owner=alice, x_user_id="42", username="alice_bakes", auth_kind="oauth2"
+    )
+    AccountAccess.objects.create(account=account, user=charlie, role="viewer")
+    AccountAccess.objects.create(account=account, user=bob, role="manager")
+    account.require_reauth("Asked by an administrator.")
+    beats()
+    [alert] = Alert.objects.filter(account=account)
+    assert alert.recipients == "alice, bob"
+    told = Delivery.objects.filter(key=alert.key).values_list("destination__user", flat=True)
+    assert sorted(told) == [alice.pk, bob.pk]
