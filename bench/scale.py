@@ -383,8 +383,10 @@ class ScaleRun:
         slots = self.slots(runs.values_list("account", "started_at", "outcome"), t0, t1)
         in_window = runs.filter(started_at__gte=t0)
         done = in_window.count()
-        failed = in_window.exclude(outcome=PollRun.Outcome.OK).count()
+        finished = in_window.exclude(outcome=PollRun.Outcome.RUNNING)
+        failed = finished.exclude(outcome=PollRun.Outcome.OK).count()
         tweets_read = sum(in_window.values_list("tweets_sampled", flat=True))
+        samples = sum(in_window.values_list("samples_written", flat=True))
         per_hour = timedelta(hours=1) / (t1 - t0)
         late = slots["lateness"] or [math.nan]
         name = f"{n} accounts, K={k}"
@@ -458,6 +460,9 @@ class ScaleRun:
             growth * timedelta(days=1) / (t1 - t0) / 2**20,
             "MiB",
         )
+        # The growth above includes the dead versions of the Tweets whose poll times each
+        # poll updates (reclaimed by autovacuum for reuse); the samples are what stays.
+        self.add(f"{name}: samples written per day", samples * per_hour * 24, "samples")
 
     def slots(self, runs, t0: datetime, t1: datetime) -> dict:
         """The slots falling in [t0, t1): how late each poll started, and the ones missed."""
