@@ -7,6 +7,7 @@ The history is bench/dataset.py's at a small size: 12 Tweets x 8 days of 5-minut
 rollups, poll runs and the audience, owned by a person in Europe/Berlin.
 """
 
+import re
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
@@ -79,6 +80,21 @@ def test_a_tweets_reads_read_its_samples_once(owner, history):
         assert len(statements) == queries, (path, statements)
         reads = [sql for sql in statements if "tweets_tweetsample" in sql]
         assert len(reads) == sample_reads, (path, reads)
+
+
+def test_the_tweet_pages_gains_table_lists_every_non_zero_gain_of_gains_json(owner, history):
+    tweet = history.promoted_tweet_ids[0]
+    gains = owner.get(f"/dashboard/api/tweets/{tweet}/gains.json").json()
+    page = owner.get(f"/dashboard/tweets/{tweet}/").content.decode()
+    # The gains table is the only one with a single cell per row.
+    rows = re.findall(r'<tr><th scope="row">([^<]*)</th><td>([^<]*)</td></tr>', page)
+    expected = [
+        (label, f"{gain:,}")
+        for label, gain in zip(gains["labels"], gains["gains"], strict=True)
+        if gain
+    ]
+    print(len(gains["gains"]), "buckets,", len(rows), "with a gain")
+    assert len(rows) > 24 and rows == expected
 
 
 # (MAX_POINTS, timezone, page of the samples table)
