@@ -18,7 +18,6 @@ from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.html import format_html_join
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import access, oauth
@@ -32,7 +31,6 @@ from tweets.metrics import (
     SPLIT_CONTEXTS,
     TWEET_METRICS,
     TWEET_SAMPLE_COLUMNS,
-    format_count,
 )
 from tweets.models import Tweet, TweetSample
 
@@ -483,7 +481,11 @@ def tweet(request, tweet_id: int):
         "latest_rows": _latest_rows(latest),
         "series": series,
         "gains": gains,
-        "gain_rows": _gain_rows(gains),
+        "gain_rows": [
+            {"label": label, "gain": gain}
+            for label, gain in zip(gains["labels"], gains["gains"], strict=True)
+            if gain
+        ],
         "videos": videos,
         "page": page,
         "sample_labels": list(SAMPLE_TABLE.values()),
@@ -529,20 +531,6 @@ def _latest_rows(sample) -> list[dict]:
         }
         for name, label, split, organic, promoted in LATEST_COLUMNS
     ]
-
-
-def _gain_rows(gains: dict):
-    """The gains table's rows (every non-zero gain: a month of hours can hold hundreds),
-    joined in Python rather than looped over by the template engine, ten times faster."""
-    return format_html_join(
-        "",
-        '<tr><th scope="row">{}</th><td>{}</td></tr>',
-        (
-            (label, format_count(gain))
-            for label, gain in zip(gains["labels"], gains["gains"], strict=True)
-            if gain
-        ),
-    )
 
 
 def _as_sample(stored: samples.Read, row: tuple) -> TweetSample:
