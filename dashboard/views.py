@@ -518,31 +518,32 @@ LATEST_COLUMNS = tuple(
 )
 
 
-def _latest_rows(sample) -> list[dict]:
+def _latest_rows(sample: dict | None) -> list[dict]:
     """Every metric of the latest sample: total, organic, promoted ("—" where X gave none)."""
+    sample = sample or {}
     return [
         {
             "name": name,
             "label": label,
-            "total": getattr(sample, name, None),
-            "organic": getattr(sample, organic, None) if split else None,
-            "promoted": getattr(sample, promoted, None) if split else None,
+            "total": sample.get(name),
+            "organic": sample.get(organic) if split else None,
+            "promoted": sample.get(promoted) if split else None,
             "split": split,
         }
         for name, label, split, organic, promoted in LATEST_COLUMNS
     ]
 
 
-def _as_sample(stored: samples.Read, row: tuple) -> TweetSample:
-    """A row of the read as the TweetSample it is, for the tables' templates."""
-    return TweetSample(**{name: row[i] for name, i in stored.columns.items()})
+def _as_sample(stored: samples.Read, row: tuple) -> dict:
+    """A row of the read as {column: value}, for the tables."""
+    return dict(zip(stored.columns, row, strict=True))
 
 
-def _sample_row(sample, item) -> dict:
+def _sample_row(sample: dict, item) -> dict:
     return {
-        "captured_at": sample.captured_at,
-        "age_hours": (sample.captured_at - item.created_at).total_seconds() / 3600,
-        "values": [getattr(sample, name) for name in SAMPLE_TABLE],
+        "captured_at": sample["captured_at"],
+        "age_hours": (sample["captured_at"] - item.created_at).total_seconds() / 3600,
+        "values": [sample[name] for name in SAMPLE_TABLE],
     }
 
 
