@@ -1,9 +1,11 @@
 """One Tweet's samples, read for its page and for the compare page.
 
-A Tweet's series reads its own samples through the (tweet, captured_at) unique index (and a
-video's through (media, captured_at)); every series carries at most MAX_POINTS points,
-whatever the Tweet's age: `thinned` keeps the last sample per minute / hour / day / week
-of any Tweet or video with too many.
+A Tweet's samples are read through their (tweet, captured_at) key (a video's through
+(media, captured_at)); every series carries at most MAX_POINTS points, whatever the
+Tweet's age: the last sample per minute / hour / day / week of any Tweet or video with too
+many. A Tweet's page and its JSON read its samples once per request (`read`): the series,
+the gains, the totals now, the samples table and the count all come from that one query;
+the compare page thins several Tweets at once with `thinned`.
 """
 
 from dataclasses import dataclass
