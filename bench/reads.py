@@ -239,7 +239,14 @@ def measure(data: dataset.Dataset, repeat: int) -> list[Figure]:
                 round(bare["p50"], 1),
                 "bare SQL for the same numbers",
             ),
-            Figure("reads", f"{read.name}: queries", queries, "queries", len(read.bare)),
+            Figure(
+                "reads",
+                f"{read.name}: queries",
+                queries,
+                "queries",
+                len(read.bare),
+                "bare SQL statements (no session, user, accounts or timezone)",
+            ),
         ]
     return figures
 
