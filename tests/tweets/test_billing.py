@@ -7,8 +7,9 @@ import pytest
 import requests
 from django.db.models import Sum
 
+from accounts.models import XAccount
 from tests.admin.conftest import staff  # noqa: F401 - the administrator fixture
-from tweets import polling
+from tweets import billing, polling
 from tweets.models import BilledReads, PollRun, Tweet
 
 pytestmark = pytest.mark.django_db
@@ -101,3 +102,20 @@ def test_health_page_shows_our_count_beside_xs(clock, link, client, staff, setti
     assert '<td id="x-usage-today">unknown</td>' in page
     assert "could not be read: X API usage_tweets: 401 Unauthorized" in page
     assert "not-a-token-of-this-app" not in page
+
+
+def test_the_orm_count_for_the_demos_sqlite_equals_the_postgres_statement(alice):
+    """`make demo` runs on SQLite, where billing counts through the ORM: both ways mark the
+    same Tweets and add the same numbers to the same day's counter."""
+    account = XAccount.objects.create(owner=alice, x_user_id="42", username="a", auth_kind="oauth2")
+    created = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    Tweet.objects.bulk_create(Tweet(id=i, account=account, created_at=created) for i in range(1, 6))
+    morning, evening = datetime(2026, 11, 3, 8, tzinfo=UTC), datetime(2026, 11, 3, 20, tzinfo=UTC)
+    next_day = datetime(2026, 11, 4, 0, 0, 1, tzinfo=UTC)
+
+    assert billing.record([1, 2, 3], morning) == 3
+    assert billing._record_portable([2, 3, 4, 5], billing.utc_day(evening)) == 2
+    assert billing.record([1, 2, 3, 4, 5], evening) == 0
+    assert billing._record_portable([1, 2, 3, 4, 5, 99], billing.utc_day(next_day)) == 5
+    assert billing.record([1, 2, 3, 4, 5], next_day) == 0
+    assert ours() == {"2026-11-03": 5, "2026-11-04": 5}
