@@ -89,11 +89,14 @@ STEPS = {
     "month": "1 month",
 }
 TABLE = TweetSample._meta.db_table
+READ_COLUMNS = ("captured_at", *TWEET_SAMPLE_COLUMNS)
+ROW = ", ".join(READ_COLUMNS)
 # The closing sample of each bucket of `step` in `tz` between a Tweet's first and last
 # sample: one backward step through the (tweet, captured_at) key per bucket, so a month of
-# 5-minute samples costs 720 index probes for hourly buckets, not a scan of 8,640 rows.
+# 5-minute samples costs 720 index probes for hourly buckets, not a scan of 8,640 rows. An
+# empty bucket repeats the sample before it.
 CLOSINGS = f"""
-    SELECT closing.captured_at
+    SELECT closing.*, n
     FROM stats,
         generate_series(
             date_trunc(%({{kind}})s, first AT TIME ZONE %({{tz}})s),
@@ -101,54 +104,38 @@ CLOSINGS = f"""
             %({{step}})s::interval
         ) AS bucket,
         LATERAL (
-            SELECT captured_at FROM {TABLE}
+            SELECT {ROW} FROM {TABLE}
             WHERE tweet_id = %(tweet)s
                 AND captured_at < (bucket + %({{step}})s::interval) AT TIME ZONE %({{tz}})s
             ORDER BY captured_at DESC LIMIT 1
         ) AS closing
 """
-# A Tweet's samples for its page and JSON in one query: which instants to keep (every one
-# when there are fewer than MAX_POINTS; else the thinning buckets' closing samples), the
-# gains buckets' closing samples, the samples table's page and the first sample, picked
-# from the key alone; then their rows, each flagged with what it is kept for.
-READ_COLUMNS = ("captured_at", *TWEET_SAMPLE_COLUMNS)
+# A Tweet's samples for its page and JSON in one query, each row tagged with what it is
+# read for, and the count beside it: every sample when there are fewer than MAX_POINTS,
+# else the thinning buckets' closing samples ('thin'); the gains buckets' closing samples
+# ('closing', unless they are the thinning ones); the samples table's page; the first.
 READ_SQL = f"""
     WITH stats AS MATERIALIZED (
         SELECT count(*) AS n, min(captured_at) AS first, max(captured_at) AS last
         FROM {TABLE} WHERE tweet_id = %(tweet)s
-    ),
-    thin AS ({CLOSINGS.format(kind="thin", tz="utc", step="thin_step")} WHERE n >= %(max)s),
-    closing AS (
-        {CLOSINGS.format(kind="gain", tz="tz", step="gain_step")}
-        WHERE n < %(max)s OR NOT %(same)s
-    ),
-    page AS (
-        SELECT captured_at FROM {TABLE} WHERE tweet_id = %(tweet)s
-        ORDER BY captured_at DESC OFFSET %(offset)s LIMIT %(per_page)s
-    ),
-    picked AS (
-        SELECT captured_at,
-            bool_or(tag IN ('thin', 'all')) AS thin,
-            bool_or(tag = 'closing' OR tag = 'thin' AND %(same)s) AS closing,
-            bool_or(tag = 'page') AS on_page
-        FROM (
-            SELECT captured_at, 'thin' AS tag FROM thin
-            UNION ALL
-            SELECT captured_at, 'all' FROM {TABLE}, stats
-            WHERE tweet_id = %(tweet)s AND n < %(max)s
-            UNION ALL
-            SELECT captured_at, 'closing' FROM closing
-            UNION ALL
-            SELECT captured_at, 'page' FROM page
-            UNION ALL
-            SELECT first, 'first' FROM stats WHERE first IS NOT NULL
-        ) AS tagged
-        GROUP BY captured_at
     )
-    SELECT {", ".join(f"s.{name}" for name in READ_COLUMNS)}, n, thin, closing, on_page
-    FROM picked CROSS JOIN stats
-    JOIN {TABLE} AS s ON s.tweet_id = %(tweet)s AND s.captured_at = picked.captured_at
-    ORDER BY s.captured_at
+    SELECT 'thin' AS tag, * FROM ({CLOSINGS.format(kind="thin", tz="utc", step="thin_step")}
+        WHERE n >= %(max)s) AS thin
+    UNION ALL
+    SELECT 'thin', {ROW}, n FROM {TABLE}, stats WHERE tweet_id = %(tweet)s AND n < %(max)s
+    UNION ALL
+    SELECT 'closing', * FROM ({CLOSINGS.format(kind="gain", tz="tz", step="gain_step")}
+        WHERE n < %(max)s OR NOT %(same)s) AS closing
+    UNION ALL
+    SELECT 'page', page.*, n FROM stats, (
+        SELECT {ROW} FROM {TABLE} WHERE tweet_id = %(tweet)s
+        ORDER BY captured_at DESC OFFSET %(offset)s LIMIT %(per_page)s
+    ) AS page
+    UNION ALL
+    SELECT 'first', first.*, n FROM stats, (
+        SELECT {ROW} FROM {TABLE} WHERE tweet_id = %(tweet)s ORDER BY captured_at LIMIT 1
+    ) AS first
+    ORDER BY 1, 2
 """
 
 
@@ -177,13 +164,19 @@ def read(tweet: Tweet, tz: ZoneInfo = UTC, page: int = 1, per_page: int = 50) ->
     with connection.cursor() as cursor:
         cursor.execute(READ_SQL, params)
         rows = cursor.fetchall()
-    width = len(READ_COLUMNS)
+    picked = {"thin": [], "closing": [], "page": [], "first": []}
+    for tag, *row, _ in rows:
+        kept = picked[tag]
+        if not kept or kept[-1][0] != row[0]:  # an empty bucket repeats the one before
+            kept.append(tuple(row))
+    count = rows[0][-1] if rows else 0
+    thinned = count >= MAX_POINTS
     return Read(
-        count=rows[0][width] if rows else 0,
-        thin=[row[:width] for row in rows if row[width + 1]],
-        first=rows[0][:width] if rows else None,
-        closing=[row[:width] for row in rows if row[width + 2]],
-        page=[row[:width] for row in reversed(rows) if row[width + 3]],
+        count=count,
+        thin=picked["thin"],
+        first=picked["first"][0] if picked["first"] else None,
+        closing=picked["thin"] if params["same"] and thinned else picked["closing"],
+        page=picked["page"][::-1],
         columns={name: index for index, name in enumerate(READ_COLUMNS)},
     )
 
