@@ -7,23 +7,26 @@ counts are carried forward, whether this is its final private snapshot. A writer
 the rules and writes:
 
 1. a promoted count not asked for this time is carried forward from the latest sample;
-2. a sample only when some value changed since the object's latest sample (the one at its
-   last_sampled_at), and never a second one at an instant (the first poll of a second
-   stands; an (object, instant) already stored is skipped, so a replay writes nothing);
+2. a sample only when some value changed since the object's latest sample, and only after
+   it: the first poll of a second stands, and a replayed poll (at the same instant or an
+   earlier one) writes nothing;
 3. gains against the latest sample (a NULL on either side gains nothing; a first sample
    gains all of it, in the hour the object was posted), only for the samples written, added
    to the hourly rollups;
 4. the objects' own record: last_sampled_at where a sample was written, and for Tweets
    last_polled_at (every Tweet the poll read) and final_private_at.
 
-`CopyWriter` (Postgres) does it set-based: COPY into a temporary table (ON COMMIT DROP),
-then one statement that compares with the latest samples, inserts with ON CONFLICT DO
-NOTHING, upserts the gains by hour and context and updates the objects.
+`CopyWriter` (Postgres) does it set-based: COPY into the session's temporary table, then
+one statement that finds each object's latest sample by the table's key, inserts the
+changed ones, upserts the gains by hour and context and updates the objects. The account's
+row lock (store()) serialises a Tweet's polls, so a Tweet's insert meets no conflict; video
+samples, whose media two accounts' Tweets can carry, are inserted ON CONFLICT DO NOTHING.
 `OrmWriter` applies the same rules in Python through the ORM on any other database: the
 embedded demo's SQLite, which the demo's smoke run exercises (the tests run on Postgres).
 """
 
 import operator
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -94,17 +97,17 @@ class OrmWriter:
     def write(self, batch: Batch, rollups) -> set:
         """Write the batch's changed samples and add their gains to `rollups` (an
         in-memory tweets.polling.Rollups). Returns the keys of the samples written."""
-        latest = self._latest(batch.model, [row[0] for row in batch.rows], batch.instant)
+        latest = self._latest(batch.model, [row[0] for row in batch.rows])
         carried = [batch.columns.index(c) for c in batch.carried]
         fresh, gains = [], {}
         for key, values, posted, counts, carry, _ in batch.rows:
-            old = latest.get(key)  # (taken at this instant, values) or None
+            old = latest.get(key)  # (captured_at, values) or None
             if carry:
                 values = list(values)
                 for index in carried:
                     values[index] = old[1][index] if old else None
                 values = tuple(values)
-            if old is not None and (old[0] or old[1] == values):
+            if old is not None and (old[0] >= batch.instant or old[1] == values):
                 continue
             fresh.append((key, batch.instant, *values))
             if counts:
@@ -133,13 +136,14 @@ class OrmWriter:
         return written
 
     @staticmethod
-    def _latest(model, keys: list, instant: datetime) -> dict:
-        """{object key: (taken at `instant`, metric values in the registry's order)}."""
+    def _latest(model, keys: list) -> dict:
+        """{object key: (captured_at, metric values in the registry's order)} of each
+        object's latest sample."""
         field = owner(model)
         rows = model.objects.filter(
             **{f"{field.name}__in": keys, "captured_at": F(f"{field.name}__last_sampled_at")}
         ).values_list(field.attname, "captured_at", *SAMPLE_COLUMNS[model])
-        return {row[0]: (row[1] == instant, row[2:]) for row in rows}
+        return {row[0]: (row[1], row[2:]) for row in rows}
 
     @staticmethod
     def _insert(model, instant: datetime, rows: list[tuple]) -> set:
@@ -169,16 +173,16 @@ class CopyWriter(OrmWriter):
     def write(self, batch: Batch, rollups) -> set:
         if not batch.rows:
             return set()
-        table = batch.model._meta.db_table
-        names = ", ".join((*sample_columns(batch.model), "posted", "gains", "carry", "final"))
+        columns = (*sample_columns(batch.model), "posted", "gains", "carry", "final")
         with connection.cursor() as cursor:
-            # Dropped first when this transaction made one already (as in the tests).
             cursor.execute(
-                "DROP TABLE IF EXISTS pg_temp.poll_samples;"
-                f" CREATE TEMPORARY TABLE poll_samples (LIKE {table}, posted timestamptz,"
-                " gains boolean, carry boolean, final boolean) ON COMMIT DROP"
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {_scratch(batch)}"
+                f" (LIKE {batch.model._meta.db_table}, posted timestamptz, gains boolean,"
+                f" carry boolean, final boolean) ON COMMIT DELETE ROWS;"
+                # Empty but for an earlier poll of this same transaction (as in the tests).
+                f" DELETE FROM {_scratch(batch)}"
             )
-            with cursor.copy(f"COPY poll_samples ({names}) FROM STDIN") as copy:
+            with cursor.copy(f"COPY {_scratch(batch)} ({', '.join(columns)}) FROM STDIN") as copy:
                 for key, values, *flags in batch.rows:
                     copy.write_row((key, batch.instant, *values, *flags))
             cursor.execute(
@@ -187,10 +191,18 @@ class CopyWriter(OrmWriter):
             return {key for (key,) in cursor.fetchall()}
 
 
+def _scratch(batch: Batch) -> str:
+    """The session's temporary table for a batch's rows, emptied at every commit and kept
+    between polls (creating and dropping one per poll costs more than a poll's COPY does);
+    named after its columns, so a new metric makes a new one."""
+    columns = ",".join(sample_columns(batch.model))
+    return f"pg_temp.poll_{batch.model._meta.model_name}_{zlib.crc32(columns.encode()):08x}"
+
+
 def _rules_sql(batch: Batch) -> str:
-    """The rules (module docstring) as one statement over poll_samples (n): each row beside
-    its object (t) and the object's latest sample (o), the changed ones inserted, their
-    gains upserted, the objects updated."""
+    """The rules (module docstring) as one statement over the batch's rows (n): each beside
+    its object's latest sample (o), the changed ones inserted, their gains upserted, the
+    objects updated."""
     key = owner(batch.model).column
     parent = owner(batch.model).related_model._meta
     table, rollup_table = batch.model._meta.db_table, HourlyRollup._meta.db_table
@@ -198,8 +210,6 @@ def _rules_sql(batch: Batch) -> str:
         c: f"CASE WHEN n.carry THEN o.{c} ELSE n.{c} END" if c in batch.carried else f"n.{c}"
         for c in batch.columns
     }
-    new = ", ".join(value[c] for c in batch.columns)
-    old = ", ".join(f"o.{c}" for c in batch.columns)
 
     def gain(column: str) -> str:
         return (
@@ -231,26 +241,34 @@ def _rules_sql(batch: Batch) -> str:
         if batch.polled
         else f"last_sampled_at = {sampled}"
     )
+    # A Tweet is sampled only under its account's lock, after its latest sample, so its
+    # insert meets no conflict; a video may be carried by two accounts' Tweets.
+    conflicts = "" if batch.polled else "ON CONFLICT DO NOTHING"
+    gained_from = "polled p" if batch.polled else f"polled p JOIN written w ON w.{key} = p.{key}"
     return f"""
-        WITH polled AS (
-            SELECT n.{key}, n.posted, n.gains, o.{key} IS NOT NULL AS seen,
+        WITH compared AS (
+            SELECT n.{key}, n.posted, n.gains, n.final, o.captured_at AS was_at,
+                o.captured_at IS NOT NULL AS seen,
                 {", ".join(f"{value[c]} AS {c}" for c in batch.columns)},
                 {", ".join(f"o.{c} AS was_{c}" for c in batch.columns)}
-            FROM poll_samples n
-            JOIN {parent.db_table} t ON t.{parent.pk.column} = n.{key}
-            LEFT JOIN {table} o ON o.{key} = n.{key} AND o.captured_at = t.last_sampled_at
-            WHERE o.{key} IS NULL
-                OR (o.captured_at <> %(instant)s AND ROW({new}) IS DISTINCT FROM ROW({old}))
+            FROM {_scratch(batch)} n LEFT JOIN LATERAL (
+                SELECT * FROM {table} s WHERE s.{key} = n.{key}
+                ORDER BY s.captured_at DESC LIMIT 1
+            ) o ON true
+        ), polled AS (
+            SELECT * FROM compared
+            WHERE NOT seen OR (was_at < %(instant)s AND ROW({", ".join(batch.columns)})
+                IS DISTINCT FROM ROW({", ".join(f"was_{c}" for c in batch.columns)}))
         ), written AS (
             INSERT INTO {table} ({key}, captured_at, {", ".join(batch.columns)})
             SELECT {key}, %(instant)s, {", ".join(batch.columns)} FROM polled
-            ON CONFLICT DO NOTHING RETURNING {key}
+            {conflicts} RETURNING {key}
         ), gains AS (
             INSERT INTO {rollup_table} (account_id, bucket, context, {", ".join(rolled)})
             SELECT %(account)s, g.bucket, x.* FROM (
                 SELECT date_trunc('hour', CASE WHEN p.seen THEN %(instant)s ELSE p.posted END,
                     'UTC') AS bucket, {sums}
-                FROM polled p JOIN written w ON w.{key} = p.{key}
+                FROM {gained_from}
                 WHERE p.gains
                 GROUP BY 1
             ) g CROSS JOIN LATERAL (VALUES {per_context}) AS x (context, {", ".join(rolled)})
@@ -259,7 +277,7 @@ def _rules_sql(batch: Batch) -> str:
                 {", ".join(f"{r} = {rollup_table}.{r} + EXCLUDED.{r}" for r in rolled)}
         ), marked AS (
             UPDATE {parent.db_table} t SET {marked}
-            FROM poll_samples n LEFT JOIN written w ON w.{key} = n.{key}
+            FROM compared n LEFT JOIN written w ON w.{key} = n.{key}
             WHERE t.{parent.pk.column} = n.{key} AND (w.{key} IS NOT NULL OR {batch.polled})
         )
         SELECT {key} FROM written

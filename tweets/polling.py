@@ -25,7 +25,6 @@ them, and they never add to the rollups. Every Tweet read is counted as X bills 
 (tweets/billing.py).
 """
 
-import functools
 import logging
 import random
 import re
@@ -253,23 +252,37 @@ def _count(group: dict, name: str) -> int | None:
     return value
 
 
-@functools.cache
+# The reading plans by their metrics tuple's identity: a cache keyed by the tuple itself
+# would hash every Metric in it for every Tweet read. Each entry keeps its tuple alive, so
+# no other tuple can take its id.
+_PLANS: dict[int, tuple] = {}
+
+
 def _reading_plan(metrics) -> tuple[tuple[str, str, str], ...]:
     """(sample column, context, X's field name) for every sample column of `metrics`."""
-    return tuple(
-        (metric.column(context), context, metric.wire)
-        for context in CONTEXTS
-        for metric in metrics
-        if context == "total" or metric.split
-    )
+    known = _PLANS.get(id(metrics))
+    if known is None:
+        plan = tuple(
+            (metric.column(context), context, metric.wire)
+            for context in CONTEXTS
+            for metric in metrics
+            if context == "total" or metric.split
+        )
+        known = _PLANS[id(metrics)] = (metrics, plan)
+    return known[1]
 
 
 def _sample_values(groups: dict[str, dict], metrics) -> dict:
     """Every sample column of `metrics` from X's groups per context (NULL where X gave
-    nothing): the total of each metric, and its organic and promoted counts where X splits it."""
-    return {
-        column: _count(groups[context], wire) for column, context, wire in _reading_plan(metrics)
-    }
+    nothing): the total of each metric, and its organic and promoted counts where X splits it.
+    _count's checks, inline: this runs for every metric of every Tweet a poll reads."""
+    values = {}
+    for column, context, wire in _reading_plan(metrics):
+        value = groups[context].get(wire)
+        if value is not None and (type(value) is not int or not 0 <= value <= COUNT_MAX):
+            raise BadResponse(f"{wire} is not a count: {value!r}"[:200])
+        values[column] = value
+    return values
 
 
 def _totals(obj: dict) -> dict:
