@@ -246,19 +246,17 @@ def _rules_sql(batch: Batch) -> str:
     conflicts = "" if batch.polled else "ON CONFLICT DO NOTHING"
     gained_from = "polled p" if batch.polled else f"polled p JOIN written w ON w.{key} = p.{key}"
     return f"""
-        WITH compared AS (
-            SELECT n.{key}, n.posted, n.gains, n.final, o.captured_at AS was_at,
-                o.captured_at IS NOT NULL AS seen,
+        WITH polled AS (
+            SELECT n.{key}, n.posted, n.gains, o.captured_at IS NOT NULL AS seen,
                 {", ".join(f"{value[c]} AS {c}" for c in batch.columns)},
                 {", ".join(f"o.{c} AS was_{c}" for c in batch.columns)}
             FROM {_scratch(batch)} n LEFT JOIN LATERAL (
                 SELECT * FROM {table} s WHERE s.{key} = n.{key}
                 ORDER BY s.captured_at DESC LIMIT 1
             ) o ON true
-        ), polled AS (
-            SELECT * FROM compared
-            WHERE NOT seen OR (was_at < %(instant)s AND ROW({", ".join(batch.columns)})
-                IS DISTINCT FROM ROW({", ".join(f"was_{c}" for c in batch.columns)}))
+            WHERE o.captured_at IS NULL OR (o.captured_at < %(instant)s
+                AND ROW({", ".join(value[c] for c in batch.columns)})
+                    IS DISTINCT FROM ROW({", ".join(f"o.{c}" for c in batch.columns)}))
         ), written AS (
             INSERT INTO {table} ({key}, captured_at, {", ".join(batch.columns)})
             SELECT {key}, %(instant)s, {", ".join(batch.columns)} FROM polled
@@ -277,7 +275,7 @@ def _rules_sql(batch: Batch) -> str:
                 {", ".join(f"{r} = {rollup_table}.{r} + EXCLUDED.{r}" for r in rolled)}
         ), marked AS (
             UPDATE {parent.db_table} t SET {marked}
-            FROM compared n LEFT JOIN written w ON w.{key} = n.{key}
+            FROM {_scratch(batch)} n LEFT JOIN written w ON w.{key} = n.{key}
             WHERE t.{parent.pk.column} = n.{key} AND (w.{key} IS NOT NULL OR {batch.polled})
         )
         SELECT {key} FROM written
