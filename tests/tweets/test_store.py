@@ -140,6 +140,21 @@ def test_a_replayed_poll_writes_nothing_and_adds_no_gains(account):
     print(f"{len(before[0])} Tweet samples, {len(before[2])} rollup rows unchanged by replays")
 
 
+@pytest.mark.parametrize("writer", [ingest.CopyWriter, ingest.OrmWriter])
+def test_a_poll_older_than_the_latest_sample_writes_nothing(account, monkeypatch, writer):
+    # A late poll carries other counts than the latest sample and finds no sample at its
+    # own instant: still nothing, or its gains would be taken against a later sample.
+    monkeypatch.setattr(polling, "database_writer", writer)
+    store(account, 0)
+    store(account, 2)
+    before = snapshot()
+    polled = list(Tweet.objects.values_list("id", "last_sampled_at").order_by("id"))
+
+    assert store(account, 1) == 0
+    assert snapshot() == before
+    assert list(Tweet.objects.values_list("id", "last_sampled_at").order_by("id")) == polled
+
+
 def test_missing_counts_stay_null_and_gain_nothing(account):
     store(account, 0, fetched_at(0, organic=False))
     store(account, 1)
