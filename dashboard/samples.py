@@ -289,7 +289,7 @@ def tweet_gains(tweet: Tweet, metric: str, tz: ZoneInfo, samples: Read | None = 
 # Videos' samples, thinned like a Tweet's in one pass per video; the last one of each is
 # its latest (the funnel), the thinned ones its views over time.
 VIDEO_READ_SQL = f"""
-    SELECT media_id, captured_at, {", ".join(VIDEO_SAMPLE_COLUMNS)}, next_at IS NULL AS latest
+    SELECT media_id, captured_at, {", ".join(VIDEO_SAMPLE_COLUMNS)}
     FROM (
         SELECT media_id, captured_at, {", ".join(VIDEO_SAMPLE_COLUMNS)}, count(*) OVER w AS n,
             lead(captured_at) OVER (w ORDER BY captured_at) AS next_at
@@ -315,10 +315,7 @@ def tweet_videos(tweet: Tweet) -> list[dict]:
     if connection.vendor != "postgresql":
         rows = _video_rows_in_python(params)
     else:
-        with connection.cursor() as cursor:
-            cursor.execute(VIDEO_READ_SQL, params)
-            names = [column.name for column in cursor.description]
-            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        rows = _video_rows(params)
     out = []
     for video in videos:
         views = [row for row in rows if row["media_id"] == video.pk]
@@ -353,6 +350,15 @@ def tweet_videos(tweet: Tweet) -> list[dict]:
             }
         )
     return out
+
+
+def _video_rows(params: dict) -> list[dict]:
+    """VIDEO_READ_SQL's rows as dicts, by video and time. (One window pass: measured, the
+    Tweets' one index probe per bucket is slower here, 24 against 18.5 ms for a month.)"""
+    with connection.cursor() as cursor:
+        cursor.execute(VIDEO_READ_SQL, params)
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _video_rows_in_python(params: dict) -> list[dict]:

@@ -128,3 +128,22 @@ def test_the_one_read_picks_what_a_pass_over_every_sample_picks(history, monkeyp
         assert picked.first == every.first
         assert picked.thin[-1][0] == tweet.last_sampled_at
         assert (len(picked.thin) < picked.count) == (limit < picked.count)
+
+
+def test_a_videos_one_read_picks_what_a_pass_over_every_sample_picks(history, monkeypatch):
+    tweet = Tweet.objects.get(pk=history.video_tweet_ids[0])
+    media = [m.pk for m in tweet.media.all()]
+    span = tweet.media.get().last_sampled_at - tweet.created_at
+    for limit in (3000, 2000, 100):  # every sample, the last per hour, per UTC day
+        monkeypatch.setattr(samples, "MAX_POINTS", limit)
+        thin = samples.thinning_bucket(span)
+        params = {"media": media, "max": limit, "thin": thin}
+        picked = samples._video_rows(params)
+        every = samples._video_rows_in_python(params)
+        print(limit, thin, len(picked), "of 2304")
+        assert picked == every and picked[-1]["captured_at"] == tweet.last_sampled_at
+        assert (len(picked) < 2304) == (limit < 2304)
+        video = samples.tweet_videos(tweet)[0]
+        assert video["views"] == picked[-1]["views"]
+        # The dataset's last poll is its last sample: no held point after it.
+        assert video["views_over_time"]["views"] == [row["views"] for row in picked]
