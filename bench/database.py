@@ -14,9 +14,7 @@ def configure() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "metricsdash.settings")
     # Bench-only secrets: DEBUG off refuses the demo's; nothing here leaves this machine.
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0001")
-    os.environ.setdefault(
-        "TOKEN_ENCRYPTION_KEYS", "YmVuY2gtb25seS1rZXktbm90LWZvci1wcm9kLTAwMDE="
-    )
+    os.environ.setdefault("TOKEN_ENCRYPTION_KEYS", "YmVuY2gtb25seS1rZXktbm90LWZvci1wcm9kLTAwMDE=")
     create_database(database_url)
     import django
     from django.core.management import call_command
