@@ -50,12 +50,12 @@ def main(argv: list[str] | None = None) -> int:
     database.configure()
     from bench import report
 
-    started = datetime.now(UTC)
+    started, machine = datetime.now(UTC), report.machine_facts()
     modules = {name: run_module(name, args.quick) for name in args.names or MODULES}
     results = {
         "date": started.isoformat(timespec="seconds"),
         "quick": args.quick,
-        "machine": report.machine_facts(),
+        "machine": machine,
         "modules": modules,
     }
     report.write(results, args.out)

@@ -28,7 +28,8 @@ def machine_facts() -> dict:
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "python": platform.python_version(),
         "postgres": _postgres_version(),
-        "commit": _git("rev-parse", "--short", "HEAD"),
+        # A run from an export (git archive) has no repository: BENCH_COMMIT names it.
+        "commit": _git("rev-parse", "--short", "HEAD") or os.environ.get("BENCH_COMMIT", ""),
         "uncommitted_changes": bool(_git("status", "--porcelain", "--untracked-files=no")),
         "platform": platform.platform(),
     }

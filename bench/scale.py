@@ -14,7 +14,8 @@ full one. What it does:
    bench.timeshift with the sandbox's offset, so the product reads the same simulated
    instant with no hook in its code. The first polls (each account's 30 days, then its
    daily sweep) are the warm-up, run with the largest K, and timed.
-4. For each K: start K workers, let them settle for two ticks, then measure a window.
+4. For each K (the first keeps the warm-up's workers): start K workers, let them settle,
+   then measure a window.
 
 A poll's slot is the instant its account became due: the previous poll's start plus the
 discovery interval (`record_poll(next_poll_at=now + interval)`). Lateness is a poll's start
@@ -73,7 +74,7 @@ QUICK = Plan(
     accounts=3,
     tweets=30,
     workers=(1,),
-    window=timedelta(seconds=12),
+    window=timedelta(seconds=11),
     settle=timedelta(seconds=1),
     tick_seconds=8,
     schedule="6h:5s,7d:10s,30d:20s",
@@ -170,13 +171,13 @@ class ScaleRun:
             cpu = resource.getrusage(resource.RUSAGE_SELF)
             workers = self.start_workers(max(self.plan.workers))
             self.warm_up(cpu)
-            self.stop(workers)
             self.spread_last_polls()
             for k in self.plan.workers:
-                workers = self.start_workers(k)
+                if len(workers) != k:
+                    self.stop(workers)
+                    workers = self.start_workers(k)
                 self.wait(self.plan.settle)
                 self.measure(k, workers)
-                self.stop(workers)
         finally:
             self.stop(self.processes)
             self.sandbox.stop()
@@ -544,12 +545,12 @@ def main() -> int:
         settle=timedelta(minutes=args.settle),
         tick_seconds=args.tick,
     )
-    started = datetime.now(UTC)
+    started, machine = datetime.now(UTC), report.machine_facts()
     figures = ScaleRun(plan).run()
     results = {
         "date": started.isoformat(timespec="seconds"),
         "quick": False,
-        "machine": report.machine_facts(),
+        "machine": machine,
         "command": " ".join(sys.argv),
         "modules": {"scale": {"ok": True, "error": "", "figures": [f.as_dict() for f in figures]}},
     }
