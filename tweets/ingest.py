@@ -173,30 +173,40 @@ class CopyWriter(OrmWriter):
     def write(self, batch: Batch, rollups) -> set:
         if not batch.rows:
             return set()
-        columns = (*sample_columns(batch.model), "posted", "gains", "carry", "final")
+        scratch, columns = _scratch(batch)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"CREATE TEMPORARY TABLE IF NOT EXISTS {_scratch(batch)}"
-                f" (LIKE {batch.model._meta.db_table}, posted timestamptz, gains boolean,"
-                f" carry boolean, final boolean) ON COMMIT DELETE ROWS;"
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {scratch} ON COMMIT DELETE ROWS AS SELECT"
+                f" {', '.join((owner(batch.model).column, *batch.columns))}, NULL::boolean AS"
+                " gains, NULL::boolean AS carry, NULL::boolean AS final, NULL::timestamptz AS"
+                f" posted FROM {batch.model._meta.db_table} WITH NO DATA;"
                 # Empty but for an earlier poll of this same transaction (as in the tests).
-                f" DELETE FROM {_scratch(batch)}"
+                f" DELETE FROM {scratch}"
             )
-            with cursor.copy(f"COPY {_scratch(batch)} ({', '.join(columns)}) FROM STDIN") as copy:
-                for key, values, *flags in batch.rows:
-                    copy.write_row((key, batch.instant, *values, *flags))
+            with cursor.copy(f"COPY {scratch} ({', '.join(columns)}) FROM STDIN") as copy:
+                if batch.polled:
+                    for key, values, _, *flags in batch.rows:
+                        copy.write_row((key, *values, *flags))
+                else:
+                    for key, values, posted, *flags in batch.rows:
+                        copy.write_row((key, *values, *flags, posted))
             cursor.execute(
                 _rules_sql(batch), {"instant": batch.instant, "account": rollups.account_id}
             )
             return {key for (key,) in cursor.fetchall()}
 
 
-def _scratch(batch: Batch) -> str:
-    """The session's temporary table for a batch's rows, emptied at every commit and kept
-    between polls (creating and dropping one per poll costs more than a poll's COPY does);
-    named after its columns, so a new metric makes a new one."""
-    columns = ",".join(sample_columns(batch.model))
-    return f"pg_temp.poll_{batch.model._meta.model_name}_{zlib.crc32(columns.encode()):08x}"
+def _scratch(batch: Batch) -> tuple[str, tuple[str, ...]]:
+    """The session's temporary table for a batch's rows and the columns a poll fills,
+    emptied at every commit and kept between polls (creating and dropping one per poll
+    costs more than a poll's COPY does); named after its columns, so a new metric makes a
+    new one. The instant is one parameter, not a column; so is a Tweet's posting time,
+    which its stored row holds (only a video's is sent: its first Tweet's)."""
+    columns = (owner(batch.model).column, *batch.columns, "gains", "carry", "final")
+    if not batch.polled:
+        columns = (*columns, "posted")
+    name = f"poll_{batch.model._meta.model_name}_{zlib.crc32(','.join(columns).encode()):08x}"
+    return f"pg_temp.{name}", columns
 
 
 def _rules_sql(batch: Batch) -> str:
@@ -241,16 +251,24 @@ def _rules_sql(batch: Batch) -> str:
         if batch.polled
         else f"last_sampled_at = {sampled}"
     )
+    scratch = _scratch(batch)[0]
+    # Looked up only for a first sample, the one whose gains go to the posting hour.
+    posted = (
+        f"CASE WHEN o.captured_at IS NULL THEN (SELECT created_at FROM {parent.db_table}"
+        f" WHERE {parent.pk.column} = n.{key}) END"
+        if batch.polled
+        else "n.posted"
+    )
     # A Tweet is sampled only under its account's lock, after its latest sample, so its
     # insert meets no conflict; a video may be carried by two accounts' Tweets.
     conflicts = "" if batch.polled else "ON CONFLICT DO NOTHING"
     gained_from = "polled p" if batch.polled else f"polled p JOIN written w ON w.{key} = p.{key}"
     return f"""
         WITH polled AS (
-            SELECT n.{key}, n.posted, n.gains, o.captured_at IS NOT NULL AS seen,
+            SELECT n.{key}, {posted} AS posted, n.gains, o.captured_at IS NOT NULL AS seen,
                 {", ".join(f"{value[c]} AS {c}" for c in batch.columns)},
                 {", ".join(f"o.{c} AS was_{c}" for c in batch.columns)}
-            FROM {_scratch(batch)} n LEFT JOIN LATERAL (
+            FROM {scratch} n LEFT JOIN LATERAL (
                 SELECT * FROM {table} s WHERE s.{key} = n.{key}
                 ORDER BY s.captured_at DESC LIMIT 1
             ) o ON true
@@ -275,7 +293,7 @@ def _rules_sql(batch: Batch) -> str:
                 {", ".join(f"{r} = {rollup_table}.{r} + EXCLUDED.{r}" for r in rolled)}
         ), marked AS (
             UPDATE {parent.db_table} t SET {marked}
-            FROM {_scratch(batch)} n LEFT JOIN written w ON w.{key} = n.{key}
+            FROM {scratch} n LEFT JOIN written w ON w.{key} = n.{key}
             WHERE t.{parent.pk.column} = n.{key} AND (w.{key} IS NOT NULL OR {batch.polled})
         )
         SELECT {key} FROM written
