@@ -140,7 +140,7 @@ def test_a_replayed_poll_writes_nothing_and_adds_no_gains(account):
     print(f"{len(before[0])} Tweet samples, {len(before[2])} rollup rows unchanged by replays")
 
 
-@pytest.mark.parametrize("writer", [ingest.CopyWriter, ingest.OrmWriter])
+@pytest.mark.parametrize("writer", [ingest.database_writer, ingest.OrmWriter], ids=["db", "orm"])
 def test_a_poll_older_than_the_latest_sample_writes_nothing(account, monkeypatch, writer):
     # A late poll carries other counts than the latest sample and finds no sample at its
     # own instant: still nothing, or its gains would be taken against a later sample.
