@@ -93,6 +93,27 @@ POSTED_SQL = """
     WHERE account_id = ANY(%(ids)s) AND kind <> 'retweet'
         AND created_at >= %(start)s AND created_at < %(end)s
 """
+# The best time to post: each Tweet's totals at its last sample within 24 hours of posting,
+# their medians per local weekday and hour.
+TIMING_SQL = f"""
+    SELECT extract(isodow FROM local)::int - 1, extract(hour FROM local)::int, count(*),
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY impressions),
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY rate)
+    FROM (
+        SELECT t.created_at AT TIME ZONE %(tz)s AS local, s.impressions,
+            ({ENGAGEMENTS})::float / nullif(s.impressions, 0) AS rate
+        FROM tweets_tweet t CROSS JOIN LATERAL (
+            SELECT * FROM {SAMPLES}
+            WHERE tweet_id = t.id AND captured_at <= t.created_at + interval '24 hours'
+            ORDER BY captured_at DESC LIMIT 1
+        ) s
+        WHERE t.account_id = ANY(%(ids)s) AND t.kind IN ('original', 'quote')
+            AND t.created_at >= %(start)s AND t.created_at < %(end)s
+            AND t.last_polled_at >= t.created_at + interval '24 hours'
+    ) AS first_day
+    WHERE impressions IS NOT NULL
+    GROUP BY 1, 2
+"""
 # A Tweet's closing sample per hour (its series and its gains), its count, its latest page.
 TWEET_HOURLY_SQL = f"""
     SELECT DISTINCT ON (date_trunc('hour', captured_at)) captured_at,
@@ -125,13 +146,13 @@ def _reads(data: dataset.Dataset) -> list[Read]:
     tweet = data.promoted_tweet_ids[len(data.promoted_tweet_ids) // 2]
     video = data.video_tweet_ids[len(data.video_tweet_ids) // 2]
     account = [TOTALS_SQL]
+    overview = [
+        TOTALS_SQL, DAY_SERIES_SQL, AUDIENCE_SQL, NET_FOLLOWS_SQL, TOP_SQL, POSTED_SQL, TIMING_SQL,
+    ]  # fmt: skip
     return [
-        Read("overview (30 days)", "/dashboard/", [
-            TOTALS_SQL, DAY_SERIES_SQL, AUDIENCE_SQL, NET_FOLLOWS_SQL, TOP_SQL, POSTED_SQL,
-        ], ACCOUNT_TARGET_MS),
-        Read("overview (90 days, every Tweet)", "/dashboard/?period=90", [
-            TOTALS_SQL, DAY_SERIES_SQL, AUDIENCE_SQL, NET_FOLLOWS_SQL, TOP_SQL, POSTED_SQL,
-        ], ACCOUNT_TARGET_MS),
+        Read("overview (30 days)", "/dashboard/", overview, ACCOUNT_TARGET_MS),
+        Read("overview (90 days, every Tweet)", "/dashboard/?period=90", overview,
+             ACCOUNT_TARGET_MS),
         Read("kpis.json", "/dashboard/api/kpis.json", account, ACCOUNT_TARGET_MS),
         Read("series.json by hour (7 days)", "/dashboard/api/series.json?period=7",
              [HOUR_SERIES_SQL], ACCOUNT_TARGET_MS),
@@ -144,6 +165,8 @@ def _reads(data: dataset.Dataset) -> list[Read]:
              [AUDIENCE_SQL, NET_FOLLOWS_SQL, TOTALS_SQL], ACCOUNT_TARGET_MS),
         Read("top-tweets.json (90 days)", "/dashboard/api/top-tweets.json?period=90",
              [TOP_SQL], ACCOUNT_TARGET_MS),
+        Read("timing.json (90 days)", "/dashboard/api/timing.json", [TIMING_SQL],
+             ACCOUNT_TARGET_MS),
         Read("Tweet page", f"/dashboard/tweets/{tweet}/",
              [TWEET_HOURLY_SQL, TWEET_COUNT_SQL, TWEET_PAGE_SQL], TWEET_PAGE_TARGET_MS, False),
         Read("Tweet series.json", f"/dashboard/api/tweets/{tweet}/series.json",
@@ -158,7 +181,7 @@ def _reads(data: dataset.Dataset) -> list[Read]:
 def _params(data: dataset.Dataset, path: str) -> dict:
     """The bare SQL's parameters for the period a path asks (its `period`, else 30 days)."""
     tz = Profile.of(data.owner).zone
-    days = 90 if "period=90" in path else 7 if "period=7" in path else 30
+    days = 90 if "period=90" in path or "timing" in path else 7 if "period=7" in path else 30
     period = last_days(days, tz, timezone.now())
     first_hour = period.start.replace(minute=0, second=0, microsecond=0)
     last = period.end - timedelta(microseconds=1)

@@ -43,6 +43,7 @@ ACCOUNT_READS = [
     ("/dashboard/api/series.json?period=7&interval=hour", 5),  # one row per bucket
     ("/dashboard/api/series.json?period=7&interval=day&metric=engagements", 5),
     ("/dashboard/api/top-tweets.json?period=30", 5),  # latest samples through the key
+    ("/dashboard/api/timing.json", 5),  # each Tweet's sample at 24 hours through the key
     # net follows per bucket, Tweets posted per bucket, followers before the period and
     # in it, net follows of both periods, impressions of both periods
     ("/dashboard/api/audience.json?period=7", 10),
