@@ -91,13 +91,14 @@ def set_timezone(user, name: str) -> None:
 
 
 def make_account(owner, username="sandbox_demo", **fields) -> XAccount:
-    """A linked account with made-up tokens, for tests that never call X."""
+    """A linked account with made-up tokens, for tests that never call X: no poll is due,
+    so a worker's beat leaves it alone (a poll would get a 401 and mail its owner an alert)."""
     account = XAccount(
         owner=owner,
         x_user_id=str(zlib.crc32(username.encode())),
         username=username,
         auth_kind="oauth1",
-        **fields,
+        **{"next_poll_at": None, **fields},
     )
     account.set_tokens({"oauth_token": f"t-{username}", "oauth_token_secret": f"s-{username}"})
     account.save()

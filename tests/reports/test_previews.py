@@ -51,7 +51,7 @@ def test_a_burst_of_ten_previews_sends_three_through_the_worker(
         what="the worker to send the three previews",
     )
     assert ReportPreview.objects.count() == 3  # nothing else was queued, so nothing else sent
-    assert len(smtp.messages) == 3
+    assert len(smtp.messages) == 3, [m["Subject"] for m in smtp.messages]
     assert all("[Preview] Your weekly X report" in m["Subject"] for m in smtp.messages)
     assert {m["To"] for m in smtp.messages} == {"alice@example.com"}
 
