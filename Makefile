@@ -7,6 +7,10 @@ PY := $(VENV)/bin/python
 # Tests run against real services; defaults are the local ones on standard ports.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/metricsdash
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/1
+# The suite runs in this many processes (pytest-xdist): much of it waits on workers, the
+# sandbox and the browser, so three keep two cores busy. Each has its own database and
+# Redis databases (tests/isolation.py); TEST_PROCESSES=0 runs it in one.
+TEST_PROCESSES ?= 3
 
 .PHONY: demo test bench lint format install install-runtime clean
 
@@ -35,7 +39,7 @@ install-runtime: $(VENV)/.runtime node_modules/.installed
 test: install
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_PROCESSES) --dist worksteal $(PYTEST_ARGS)
 
 # The benchmarks (docs/BENCHMARKS.md) on a database of their own, created if missing.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/metricsdash_bench
