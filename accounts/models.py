@@ -58,8 +58,15 @@ class XAccountQuerySet(models.QuerySet):
     def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[int]:
         """Claim up to `limit` due accounts; the ids won. If the poll never reports back,
         the lease runs out and the account is due again."""
-        due = self.due(now).values_list("pk", "next_poll_at")[:limit]
-        return [pk for pk, next_poll_at in due if self.claim(pk, next_poll_at, lease_until)]
+        return [pk for pk, _slot in self.claim_slots(now, lease_until, limit)]
+
+    def claim_slots(
+        self, until: datetime, lease_until: datetime, limit: int
+    ) -> list[tuple[int, datetime]]:
+        """Claim up to `limit` accounts due by `until`, earliest first: each id won with
+        the slot (next_poll_at) it was due at."""
+        due = self.due(until).order_by("next_poll_at").values_list("pk", "next_poll_at")[:limit]
+        return [(pk, slot) for pk, slot in due if self.claim(pk, slot, lease_until)]
 
 
 class XAccount(models.Model):

@@ -6,7 +6,7 @@ writes no duplicate sample.
 """
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from celery import shared_task
 from django.conf import settings
@@ -27,8 +27,9 @@ def lease_until(now: datetime) -> datetime:
     return now + settings.POLL_CLAIM_LEASE
 
 
-def claim_due_accounts(now=None) -> list[int]:
-    """Claim every active account whose next poll is due; returns the ids won.
+def claim_due_accounts(now=None) -> list[tuple[int, datetime]]:
+    """Claim every active account due before the next tick; returns each id won with the
+    slot it is due at.
 
     Each claim moves next_poll_at to lease_until(now) only if it still holds the value we
     read (XAccount.objects.claim), so two beats (or a replayed tick) never claim the same
@@ -36,20 +37,27 @@ def claim_due_accounts(now=None) -> list[int]:
     due again.
     """
     now = now or timezone.now()
-    return XAccount.objects.claim_due(now, lease_until(now), CLAIM_BATCH)
+    before_next_tick = now + timedelta(seconds=settings.POLL_TICK_SECONDS)
+    return XAccount.objects.claim_slots(before_next_tick, lease_until(now), CLAIM_BATCH)
 
 
 @shared_task(ignore_result=True)
 def tick() -> int:
-    """Every minute (beat): close the runs whose worker was lost, claim due accounts and
-    fan out one poll task each, carrying the claim (the next_poll_at it set)."""
+    """Every minute (beat): close the runs whose worker was lost, claim the accounts due
+    before the next tick and fan out one poll task each, carrying the claim (the
+    next_poll_at it set) and starting at the account's slot (an ETA).
+
+    Claiming only what is due already would start every poll up to a tick late, and as
+    each poll schedules the next from its own start, the lateness would repeat poll after
+    poll: a 5-minute schedule would poll every 6 minutes (docs/BENCHMARKS.md, the scale run).
+    """
     now = timezone.now()
     lost = PollRun.objects.close_lost(now, settings.POLL_CLAIM_LEASE)
     if lost:
         logger.warning("Closed %d poll run(s) whose worker was lost", lost)
     claimed = claim_due_accounts(now)
-    for pk in claimed:
-        poll_account.delay(pk, lease_until(now).isoformat())
+    for pk, slot in claimed:
+        poll_account.apply_async((pk, lease_until(now).isoformat()), eta=max(slot, now))
     if claimed:
         logger.info("Tick claimed %d account(s)", len(claimed))
     return len(claimed)

@@ -21,6 +21,11 @@ def v2_requests(x_api) -> int:
     return sum(x_api.requests_made(endpoint) for endpoint in V2_ENDPOINTS)
 
 
+def claimed_ids() -> list[int]:
+    """The accounts a tick would claim now (each due before the next tick)."""
+    return [pk for pk, _slot in tasks.claim_due_accounts()]
+
+
 def only_run(account) -> PollRun:
     runs = polling.poll_account(account)
     assert runs[0].outcome == PollRun.Outcome.OK, runs[0].error
@@ -215,14 +220,14 @@ def test_429_reschedules_to_the_reset_and_sends_nothing_before(clock, link):
     x_api.control("DELETE", "requests")
     for minutes in (1, 5, 9):
         clock.move_to(reset - timedelta(minutes=10 - minutes))
-        assert tasks.claim_due_accounts() == []
+        assert claimed_ids() == []
     # Even a forced poll before the reset sends no lookup: the shared budget refuses it.
     (forced, *_) = polling.poll_account(account)
     assert forced.outcome == PollRun.Outcome.RATE_LIMITED
     assert x_api.requests_made("tweets_lookup") == 0
 
     clock.move_to(account.next_poll_at)
-    assert tasks.claim_due_accounts() == [account.pk]
+    assert claimed_ids() == [account.pk]
 
 
 def test_server_errors_are_retried_and_the_poll_completes(clock, link):
@@ -249,7 +254,7 @@ def test_revoked_token_needs_reauthorisation_and_polling_stops(clock, link):
     assert "Re-link" in account.state_reason
     assert account.next_poll_at is None
     clock.advance(3600)
-    assert tasks.claim_due_accounts() == []
+    assert claimed_ids() == []
 
 
 def test_answers_slower_than_the_read_timeout_fail_the_run_and_store_nothing(clock, link, settings):
@@ -281,8 +286,8 @@ def test_malformed_json_fails_the_run_and_stores_nothing(clock, link):
 
 def test_claims_are_won_once(clock, link):
     account = link("sandbox_demo")
-    assert tasks.claim_due_accounts() == [account.pk]
-    assert tasks.claim_due_accounts() == []  # a second beat, or a replayed tick
+    assert claimed_ids() == [account.pk]
+    assert claimed_ids() == []  # a second beat, or a replayed tick
     account.refresh_from_db()
     assert account.next_poll_at > clock.now()
 

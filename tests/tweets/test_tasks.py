@@ -2,12 +2,14 @@
 
 import json
 import logging
+from datetime import datetime, timedelta
 
 import pytest
 from celery.signals import before_task_publish
 from django.conf import settings
 from django.core.management import call_command
 
+from accounts.models import XAccount
 from metricsdash.celery import app
 from tweets import polling, tasks
 from tweets.models import PollRun, TweetSample
@@ -152,3 +154,28 @@ def test_the_tick_closes_runs_whose_claim_lapsed_as_worker_lost(clock, link):
     alive.refresh_from_db()
     assert (lost.outcome, lost.error, lost.finished_at) == ("failed", "worker lost", clock.now())
     assert alive.outcome == PollRun.Outcome.RUNNING
+
+
+def test_the_tick_claims_what_falls_due_before_the_next_tick_to_start_at_its_slot(
+    clock, link, published
+):
+    """A poll due 59 s after a tick starts at its slot, not a tick later (whose lateness
+    each poll would pass on to the next, as its next slot counts from its start)."""
+    tick = timedelta(seconds=settings.POLL_TICK_SECONDS)
+    now_due, soon, after_next_tick = (
+        link("sandbox_demo"),
+        link("sandbox_newcomer", kind="oauth1"),
+        link("sandbox_big"),
+    )
+    slot = clock.now() + tick - timedelta(seconds=1)
+    XAccount.objects.filter(pk=soon.pk).update(next_poll_at=slot)
+    later = clock.now() + tick + timedelta(seconds=1)
+    XAccount.objects.filter(pk=after_next_tick.pk).update(next_poll_at=later)
+    assert tasks.tick() == 2
+    etas = {
+        m["body"][0][0]: datetime.fromisoformat(m["headers"]["eta"])
+        for m in published
+        if m["task"] == "tweets.tasks.poll_account"
+    }
+    assert etas == {now_due.pk: clock.now(), soon.pk: slot}
+    assert XAccount.objects.get(pk=after_next_tick.pk).next_poll_at == later  # the next tick's
