@@ -19,7 +19,8 @@ full one. What it does:
 
 A poll's slot is the instant its account became due: the previous poll's start plus the
 discovery interval (`record_poll(next_poll_at=now + interval)`). Lateness is a poll's start
-minus its slot; it includes the wait for beat's next tick (up to POLL_TICK_SECONDS).
+minus its slot: the wait for a worker (beat claims what falls due before its next tick and
+sends each poll with its slot as ETA).
 Requests are the sandbox's own counts; billed reads are the Tweets read in the window that
 no poll had read earlier the same UTC day (X bills each Tweet once per UTC day). CPU is
 read from /proc for every process of each worker's session (the pool's child included),
