@@ -32,7 +32,6 @@ import contextlib
 import math
 import os
 import resource
-import secrets
 import shutil
 import signal
 import socket
@@ -48,6 +47,7 @@ from pathlib import Path
 import requests
 
 from bench.core import Figure, percentile
+from bench.xsandbox import issued_account
 
 ROOT = Path(__file__).resolve().parents[1]
 EPOCH = datetime(2026, 11, 1, 12, tzinfo=UTC)
@@ -224,23 +224,7 @@ class ScaleRun:
         start = self.now()
         accounts = []
         for user in self.sandbox.sandbox.world.users[5:]:
-            token = f"{user.id}-{secrets.token_urlsafe(24)}"
-            secret = secrets.token_urlsafe(32)
-            self.control(
-                "POST", "oauth1/tokens", {"token": token, "secret": secret, "user_id": user.id}
-            )
-            account = XAccount(
-                owner=owner,
-                x_user_id=user.id,
-                username=user.username,
-                name=user.name,
-                sandbox=True,
-                auth_kind=XAccount.AuthKind.OAUTH1,
-                linked_at=start,
-                next_poll_at=start,
-            )
-            account.set_tokens({"oauth_token": token, "oauth_token_secret": secret})
-            accounts.append(account)
+            accounts.append(issued_account(self.control, user, owner, start))
         XAccount.objects.bulk_create(accounts)
 
     def worker_env(self) -> dict:

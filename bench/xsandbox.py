@@ -18,6 +18,28 @@ EPOCH = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 OWNER = "bench-requests"
 
 
+def issued_account(control, user, owner, now: datetime):
+    """An unsaved XAccount for a sandbox user, due at `now`, holding an OAuth 1.0a token
+    registered with the sandbox through its control path (`control(method, path, json)`),
+    stored encrypted as the link flow would."""
+    from accounts.models import XAccount
+
+    token, secret = f"{user.id}-{secrets.token_urlsafe(24)}", secrets.token_urlsafe(32)
+    control("POST", "oauth1/tokens", {"token": token, "secret": secret, "user_id": user.id})
+    account = XAccount(
+        owner=owner,
+        x_user_id=user.id,
+        username=user.username,
+        name=user.name,
+        sandbox=True,
+        auth_kind=XAccount.AuthKind.OAUTH1,
+        linked_at=now,
+        next_poll_at=now,
+    )
+    account.set_tokens({"oauth_token": token, "oauth_token_secret": secret})
+    return account
+
+
 class PolledSandbox:
     """`with PolledSandbox(...) as world:` a running sandbox, the product pointed at it,
     its tables emptied of accounts, the clock frozen at `start`."""
@@ -97,24 +119,10 @@ class PolledSandbox:
         """An XAccount for a sandbox user, holding an OAuth 1.0a token the sandbox issued."""
         from django.contrib.auth import get_user_model
 
-        from accounts.models import XAccount
-
-        user = self.world.user_by_username(username)
         owner, _ = get_user_model().objects.get_or_create(username=OWNER)
-        token, secret = f"{user.id}-{secrets.token_urlsafe(24)}", secrets.token_urlsafe(32)
-        self.control(
-            "POST", "oauth1/tokens", {"token": token, "secret": secret, "user_id": user.id}
+        account = issued_account(
+            self.control, self.world.user_by_username(username), owner, self.now()
         )
-        account = XAccount(
-            owner=owner,
-            x_user_id=user.id,
-            username=user.username,
-            name=user.name,
-            sandbox=True,
-            auth_kind=XAccount.AuthKind.OAUTH1,
-            next_poll_at=self.now(),
-        )
-        account.set_tokens({"oauth_token": token, "oauth_token_secret": secret})
         account.save()
         return account
 
