@@ -9,6 +9,7 @@ from functools import lru_cache
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 
 
 @lru_cache(maxsize=4)
@@ -50,4 +51,35 @@ def rotate(ciphertext: str) -> str:
     return fernet().rotate(ciphertext.encode()).decode() if ciphertext else ciphertext
 
 
-__all__ = ["InvalidToken", "decrypt_tokens", "encrypt_tokens", "rotate"]
+class UnreadableRow(Exception):
+    """No configured key opens this row's ciphertext (rotate_column changed nothing)."""
+
+    def __init__(self, row):
+        super().__init__(f"no configured key opens {type(row).__name__} {row.pk}")
+        self.row = row
+
+
+def rotate_column(queryset, field: str) -> int:
+    """Re-encrypt `field` under the first key on every row of `queryset` that holds one, in
+    one transaction with the rows locked; returns how many. UnreadableRow when no key opens
+    a row: the transaction rolls back, so a half-rotated table never stays behind."""
+    rotated = 0
+    with transaction.atomic():
+        for row in queryset.select_for_update().exclude(**{field: ""}):
+            try:
+                setattr(row, field, rotate(getattr(row, field)))
+            except InvalidToken as exc:
+                raise UnreadableRow(row) from exc
+            row.save(update_fields=[field])
+            rotated += 1
+    return rotated
+
+
+__all__ = [
+    "InvalidToken",
+    "UnreadableRow",
+    "decrypt_tokens",
+    "encrypt_tokens",
+    "rotate",
+    "rotate_column",
+]
