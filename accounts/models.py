@@ -311,6 +311,18 @@ class Profile(models.Model):
         profile, _ = cls.objects.get_or_create(user=user)
         return profile
 
+    @classmethod
+    def of_request_user(cls, user) -> "Profile":
+        """Profile.of for request.user, which the sign-in backend read with its profile
+        (accounts/backends.py): no query when it has one. Only for request.user, read
+        afresh on every request; another User object may hold a profile read long ago."""
+        if cls._meta.get_field("user").remote_field.is_cached(user):
+            try:
+                return user.profile
+            except cls.DoesNotExist:
+                pass
+        return cls.of(user)
+
 
 class Invitation(models.Model):
     """Someone asked to join by a staff member: the link mailed to `email` (signed,

@@ -24,7 +24,7 @@ from .models import AccountAccess, PendingAccess, XAccount
 
 
 def _welcome(request, user):
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend="accounts.backends.ProfileBackend")
     messages.success(request, f"Welcome, {user.get_username()}. Link an X account to begin.")
     return redirect("accounts:list")
 

@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts import access, oauth
+from accounts import oauth
 from accounts.models import Profile, XAccount
 from tweets import audience, periods, rollups, timing
 from tweets.exports import csv_row, csv_writer
@@ -87,11 +87,20 @@ def dashboard_view(*, json: bool = False):
 # --- whose data --------------------------------------------------------------------------
 
 
-def _accounts(request, account_id: int | None) -> list[XAccount]:
-    """The accounts in scope, owned or shared: all of them, or the one asked (else 404)."""
+def _accounts(request) -> list[XAccount]:
+    """Every account the person may see, owned or shared (seeing one is a viewer's right)."""
+    return list(XAccount.objects.visible_to(request.user).order_by("username"))
+
+
+def _chosen(choices: list[XAccount], account_id: int | None) -> list[XAccount]:
+    """The accounts in scope: all the person may see, or the one asked among them (else
+    404, as access.account_for answers an account the person cannot see)."""
     if account_id is None:
-        return list(XAccount.objects.visible_to(request.user).order_by("username"))
-    return [access.account_for(request.user, account_id)]
+        return choices
+    for account in choices:
+        if account.pk == account_id:
+            return [account]
+    raise Http404("No such account among yours.")
 
 
 def _tweets(request):
@@ -104,7 +113,7 @@ def _tweet(request, tweet_id: int) -> Tweet:
 
 
 def _zone(request):
-    return Profile.of(request.user).zone
+    return Profile.of_request_user(request.user).zone
 
 
 @dataclass
@@ -154,9 +163,8 @@ def _scope(request, form_class=PeriodQuery) -> Scope:
     """Parse a period query (BadQuery if malformed; 404 for an account not the person's)."""
     form = form_class(request.GET)
     data = form.parsed()
-    choices = _accounts(request, None)
-    account_id = form.account_id()
-    accounts = choices if account_id is None else _accounts(request, account_id)
+    choices = _accounts(request)
+    accounts = _chosen(choices, form.account_id())
     tz = _zone(request)
     days = form.dates(tz, timezone.now())
     return Scope(data, accounts, choices, tz, days, periods.local_period(*days, tz))

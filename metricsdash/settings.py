@@ -106,9 +106,10 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Axes first: it refuses a locked-out username and IP before any password is checked.
+# Then Django's password check, whose get_user reads the profile with the user (one query).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.ProfileBackend",
 ]
 
 LOGIN_URL = "login"
@@ -274,6 +275,10 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+
+# Sessions are read from the cache (Redis when configured), written through to the
+# database: a page reads no session row, and a lost cache signs nobody out.
+SESSION_ENGINE = "metricsdash.sessions"
 
 # --- Polling (tweets/polling.py, DESIGN.md section 5) ---------------------------------
 
