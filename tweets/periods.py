@@ -83,6 +83,25 @@ def bucket_starts(start: datetime, end: datetime, tz: ZoneInfo, interval: str) -
     return starts
 
 
+def bucket_span(start: datetime, end: datetime, tz: ZoneInfo, interval: str) -> tuple:
+    """The first and last of bucket_starts' buckets, for SQL to step through with
+    generate_series: UTC hours as instants, local days as dates (each day's start is
+    `day AT TIME ZONE tz` there). TooManyPoints past MAX_POINTS, as bucket_starts."""
+    if interval == "hour":
+        step = timedelta(hours=1)
+        first = hour_of(start)
+        if first < start:
+            first += step  # a half-hour zone's midnight: the rollups' next whole hour
+        if (end - first) / step > MAX_POINTS:
+            raise TooManyPoints(
+                f"{int((end - first) / step):,} hourly points; the limit is {MAX_POINTS:,}"
+            )
+        return first, hour_of(end - timedelta(microseconds=1))
+    if (end - start).days > MAX_POINTS:
+        raise TooManyPoints(f"{(end - start).days:,} daily points; the limit is {MAX_POINTS:,}")
+    return start.astimezone(tz).date(), (end - timedelta(microseconds=1)).astimezone(tz).date()
+
+
 def auto_interval(period: Period) -> str:
     """Hourly for a week or less (a DST week has one hour more), daily beyond."""
     return "hour" if period.length <= timedelta(days=7, hours=1) else "day"
