@@ -7,23 +7,17 @@ Tweets and videos of a period read each one's latest sample through the
 (tweet, captured_at) and (media, captured_at) unique indexes.
 """
 
-import operator
 from dataclasses import dataclass
 from datetime import datetime
-from functools import reduce
 from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import (
-    BigIntegerField,
-    ExpressionWrapper,
     F,
-    FloatField,
     Max,
     Min,
     Sum,
 )
-from django.db.models.functions import Cast, NullIf
 
 from accounts.models import XAccount
 
@@ -316,63 +310,66 @@ def reposts(account_ids, period: Period) -> list[Tweet]:
     )
 
 
+# The top Tweets: each one's latest sample through the (tweet, captured_at) key, sorted in
+# the database, NULLs last. One statement per sort column and direction, written once.
+TOP_COLUMNS = (
+    "id",
+    "created_at",
+    "text",
+    "kind",
+    "promoted",
+    "account",
+    "as_of",
+    *(m.name for m in TWEET_METRICS),
+    "organic_impressions",
+    "promoted_impressions",
+    "engagements",
+    "engagement_rate",
+)
+_ENGAGEMENTS = " + ".join(f"s.{name}" for name in ENGAGEMENT_PARTS)
+TOP_SQL = f"""
+    SELECT t.id, t.created_at, t.text, t.kind, t.promoted, a.username, t.last_polled_at,
+        {", ".join(f"s.{m.name}" for m in TWEET_METRICS)},
+        s.organic_impressions, s.promoted_impressions,
+        {_ENGAGEMENTS} AS engagements,
+        ({_ENGAGEMENTS})::float / nullif(s.impressions, 0) AS engagement_rate
+    FROM {Tweet._meta.db_table} t
+    JOIN {XAccount._meta.db_table} a ON a.id = t.account_id
+    JOIN {TweetSample._meta.db_table} s
+        ON s.tweet_id = t.id AND s.captured_at = t.last_sampled_at
+    WHERE t.account_id = ANY(%(ids)s) AND t.kind <> '{Tweet.Kind.RETWEET.value}'
+        AND t.created_at >= %(start)s AND t.created_at < %(end)s
+    ORDER BY {{key}} {{order}} NULLS LAST, t.created_at DESC, t.id DESC
+    LIMIT %(limit)s
+"""
+_TOP_KEYS = {
+    "created_at": "t.created_at",
+    "engagements": "engagements",
+    "engagement_rate": "engagement_rate",
+}
+TOP_STATEMENTS = {
+    (sort, descending): TOP_SQL.format(
+        key=_TOP_KEYS.get(sort, f"s.{sort}"), order="DESC" if descending else "ASC"
+    )
+    for sort in TOP_SORTS
+    for descending in (True, False)
+}
+
+
 def top_tweets(
     account_ids, period: Period, sort: str = "impressions", descending: bool = True, limit=None
 ) -> list[dict]:
     """Tweets posted in the period with their totals as of their latest sample, sorted in the
     database (NULLs last: a metric X did not give is never ranked as zero). Retweets are
     left out: their counts are the original's."""
-    metrics = [m.name for m in TWEET_METRICS]
-    engagements = reduce(operator.add, (F(name) for name in ENGAGEMENT_PARTS))
-    key = F("tweet__created_at") if sort == "created_at" else F(sort)
-    order = key.desc(nulls_last=True) if descending else key.asc(nulls_last=True)
-    rows = (
-        TweetSample.objects.filter(
-            tweet__account_id__in=account_ids,
-            tweet__created_at__gte=period.start,
-            tweet__created_at__lt=period.end,
-            captured_at=F("tweet__last_sampled_at"),
-        )
-        .exclude(tweet__kind=Tweet.Kind.RETWEET)
-        .annotate(
-            engagements=ExpressionWrapper(engagements, output_field=BigIntegerField()),
-            engagement_rate=Cast(F("engagements"), FloatField()) / NullIf(F("impressions"), 0),
-        )
-        .order_by(order, "-tweet__created_at", "-tweet_id")
-        .values(
-            "tweet_id",
-            "tweet__created_at",
-            "tweet__text",
-            "tweet__kind",
-            "tweet__promoted",
-            "tweet__account__username",
-            "tweet__last_polled_at",
-            *metrics,
-            "organic_impressions",
-            "promoted_impressions",
-            "engagements",
-            "engagement_rate",
-        )
-    )
-    if limit is not None:
-        rows = rows[:limit]
-    return [
-        {
-            "id": str(row["tweet_id"]),  # X ids exceed JavaScript's exact integers
-            "created_at": row["tweet__created_at"],
-            "text": row["tweet__text"],
-            "kind": row["tweet__kind"],
-            "promoted": row["tweet__promoted"],
-            "account": row["tweet__account__username"],
-            "as_of": row["tweet__last_polled_at"],
-            **{name: row[name] for name in metrics},
-            "organic_impressions": row["organic_impressions"],
-            "promoted_impressions": row["promoted_impressions"],
-            "engagements": row["engagements"],
-            "engagement_rate": row["engagement_rate"],
-        }
-        for row in rows
-    ]
+    params = {"ids": list(account_ids), "start": period.start, "end": period.end, "limit": limit}
+    with connection.cursor() as cursor:
+        cursor.execute(TOP_STATEMENTS[sort, descending], params)
+        rows = cursor.fetchall()
+    out = [dict(zip(TOP_COLUMNS, row, strict=True)) for row in rows]
+    for row in out:
+        row["id"] = str(row["id"])  # X ids exceed JavaScript's exact integers
+    return out
 
 
 def top_videos(account_ids, period: Period, limit: int = 3) -> list[dict]:
