@@ -287,19 +287,26 @@ def tweet_gains(tweet: Tweet, metric: str, tz: ZoneInfo, samples: Read | None = 
 
 
 # Videos' samples, thinned like a Tweet's in one pass per video; the last one of each is
-# its latest (the funnel), the thinned ones its views over time.
+# its latest (the funnel), the thinned ones its views over time. The pass picks the instants
+# from the (media, captured_at) key alone (an index-only scan); only the kept rows are then
+# read, each by its key (a month of 5-minute samples: 721 rows read of 8,640).
 VIDEO_READ_SQL = f"""
-    SELECT media_id, captured_at, {", ".join(VIDEO_SAMPLE_COLUMNS)}
+    SELECT kept.media_id, kept.captured_at, {", ".join(VIDEO_SAMPLE_COLUMNS)}
     FROM (
-        SELECT media_id, captured_at, {", ".join(VIDEO_SAMPLE_COLUMNS)}, count(*) OVER w AS n,
+        SELECT media_id, captured_at, count(*) OVER w AS n,
             lead(captured_at) OVER (w ORDER BY captured_at) AS next_at
         FROM {VideoSample._meta.db_table}
         WHERE media_id = ANY(%(media)s)
         WINDOW w AS (PARTITION BY media_id)
-    ) AS samples
+    ) AS kept
+    CROSS JOIN LATERAL (
+        SELECT {", ".join(VIDEO_SAMPLE_COLUMNS)} FROM {VideoSample._meta.db_table} AS sample
+        WHERE sample.media_id = kept.media_id AND sample.captured_at = kept.captured_at
+        LIMIT 1  -- one row by its key: a lookup, never a join planned over every sample
+    ) AS sample
     WHERE n < %(max)s OR next_at IS NULL
-        OR date_trunc(%(thin)s, next_at, 'UTC') <> date_trunc(%(thin)s, captured_at, 'UTC')
-    ORDER BY media_id, captured_at
+        OR date_trunc(%(thin)s, next_at, 'UTC') <> date_trunc(%(thin)s, kept.captured_at, 'UTC')
+    ORDER BY kept.media_id, kept.captured_at
 """
 
 
@@ -353,8 +360,9 @@ def tweet_videos(tweet: Tweet) -> list[dict]:
 
 
 def _video_rows(params: dict) -> list[dict]:
-    """VIDEO_READ_SQL's rows as dicts, by video and time. (One window pass: measured, the
-    Tweets' one index probe per bucket is slower here, 24 against 18.5 ms for a month.)"""
+    """VIDEO_READ_SQL's rows as dicts, by video and time. (One window pass over the key:
+    measured, the Tweets' one index probe per bucket is slower here, 24 against 18.5 ms
+    for a month, and reading every sample's row in the pass 45 against 37 ms.)"""
     with connection.cursor() as cursor:
         cursor.execute(VIDEO_READ_SQL, params)
         names = [column.name for column in cursor.description]
