@@ -574,10 +574,13 @@ def _as_sample(stored: samples.Read, row: tuple) -> dict:
 
 
 def _sample_row(sample: dict, item) -> dict:
+    """A row of the samples table; its metric cells written here, as the tables above."""
     return {
         "captured_at": sample["captured_at"],
         "age_hours": (sample["captured_at"] - item.created_at).total_seconds() / 3600,
-        "values": [sample[name] for name in SAMPLE_TABLE],
+        "cells": format_html_join(
+            "", "<td>{}</td>", ((format_count(sample[name]),) for name in SAMPLE_TABLE)
+        ),
     }
 
 
