@@ -16,25 +16,39 @@ the rules and writes:
 4. the objects' own record: last_sampled_at where a sample was written, and for Tweets
    last_polled_at (every Tweet the poll read) and final_private_at.
 
-`CopyWriter` (Postgres) does it set-based: COPY into the session's temporary table, then
-one statement that finds each object's latest sample by the table's key, inserts the
-changed ones, upserts the gains by hour and context and updates the objects. The account's
-row lock (store()) serialises a Tweet's polls, so a Tweet's insert meets no conflict; video
-samples, whose media two accounts' Tweets can carry, are inserted ON CONFLICT DO NOTHING.
+`CopyWriter` (Postgres) does it set-based, in a fixed number of round trips whatever the
+number of Tweets: one COPY per sample table into the session's temporary scratch table,
+then one prepared statement for all of a poll's batches. Its Tweet part is one UPDATE of
+the polled Tweets joined to their rows and to each one's latest sample (by the table's
+key), which records the poll (rule 4) and returns each row's values (carried ones from
+that sample, rule 1), whether they changed, and the Tweet's posting time and kind (a
+Retweet gains nothing); the changed ones are inserted. The
+account's row lock (store()) serialises a Tweet's polls, so that insert meets no
+conflict; video samples, whose media two accounts' Tweets can carry, are inserted ON
+CONFLICT DO NOTHING and only those written update their media and gain. The gains of
+every batch are summed per hour in one pass and upserted as a row per context (rule 3).
+The scratch tables (emptied at every commit) and the prepared statement last as long as
+the database session, so a poll's write is a COPY per table and one EXECUTE, and
+migration 0010 leaves room on each Tweet's page for the poll's update to stay there (a
+HOT update, without index entries). bench/ingest.py measures it; docs/BENCHMARKS.md says
+what it costs.
 `OrmWriter` applies the same rules in Python through the ORM on any other database: the
-embedded demo's SQLite, which the demo's smoke run exercises (the tests run on Postgres).
+embedded demo's SQLite, which the demo's smoke run exercises (the tests run on Postgres,
+and one writes the same polls through both writers and compares every row).
 """
 
-import operator
+import itertools
+import weakref
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Case, F, Value, When
 
 from .metrics import CONTEXTS, TWEET_SAMPLE_COLUMNS, VIDEO_SAMPLE_COLUMNS
-from .models import HourlyRollup, Tweet, TweetSample, VideoSample
+from .models import HourlyRollup, Media, Tweet, TweetSample, VideoSample
 
 # Each sample table's metric columns, from the registry.
 SAMPLE_COLUMNS = {TweetSample: TWEET_SAMPLE_COLUMNS, VideoSample: VIDEO_SAMPLE_COLUMNS}
@@ -70,15 +84,15 @@ class Batch:
 
     def __post_init__(self):
         self.columns = SAMPLE_COLUMNS[self.model]
-        self._pick = operator.itemgetter(*self.columns)
 
     @property
     def polled(self) -> bool:
         """Whether the batch's objects keep when they were last polled (Tweets do)."""
         return self.model is TweetSample
 
-    def add(self, key, values: dict, posted: datetime, *, gains=True, carry=False, final=False):
-        self.rows.append((key, self._pick(values), posted, gains, carry, final))
+    def add(self, key, values: tuple, posted: datetime, *, gains=True, carry=False, final=False):
+        """One object's sample; `values` in the registry's column order (`columns`)."""
+        self.rows.append((key, values, posted, gains, carry, final))
 
 
 def _set_for(keys, value, field: str) -> Case:
@@ -89,14 +103,19 @@ def _set_for(keys, value, field: str) -> Case:
 class OrmWriter:
     """The rules in Python, through the ORM, on any database."""
 
-    def tweets(self, ids: list[int]) -> dict[int, tuple]:
-        """{id: (kind, promoted)} of the Tweets already stored."""
+    def known(self, ids: list[int], media_keys: list[str]) -> tuple[dict[int, tuple], set]:
+        """{id: (kind, promoted)} of the Tweets already stored, and the media keys stored."""
         rows = Tweet.objects.filter(pk__in=ids).values_list("id", "kind", "promoted")
-        return {row[0]: row[1:] for row in rows}
+        media = Media.objects.filter(pk__in=media_keys).values_list("pk", flat=True)
+        return {row[0]: row[1:] for row in rows}, set(media)
 
-    def write(self, batch: Batch, rollups) -> set:
-        """Write the batch's changed samples and add their gains to `rollups` (an
-        in-memory tweets.polling.Rollups). Returns the keys of the samples written."""
+    def write(self, batches: list[Batch], rollups) -> int:
+        """Write the batches' changed samples and add their gains to `rollups` (an
+        in-memory tweets.polling.Rollups). Returns how many samples were written."""
+        return sum(len(self._write(batch, rollups)) for batch in batches if batch.rows)
+
+    def _write(self, batch: Batch, rollups) -> set:
+        """One batch; the keys of the samples written."""
         latest = self._latest(batch.model, [row[0] for row in batch.rows])
         carried = [batch.columns.index(c) for c in batch.carried]
         fresh, gains = [], {}
@@ -161,80 +180,234 @@ class OrmWriter:
 
 
 class CopyWriter(OrmWriter):
-    """Postgres: the rules in one statement over a COPY of the batch."""
+    """Postgres: a COPY of each batch into a scratch table, then the rules for every batch
+    in one statement."""
 
-    def tweets(self, ids: list[int]) -> dict[int, tuple]:
+    def known(self, ids: list[int], media_keys: list[str]) -> tuple[dict[int, tuple], set]:
+        """Both in one statement; the ids as one array literal (psycopg would adapt them
+        one by one), the media keys as an array."""
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT id, kind, promoted FROM {Tweet._meta.db_table} WHERE id = ANY(%s)", [ids]
+                f"SELECT id, kind, promoted, NULL FROM {Tweet._meta.db_table}"
+                " WHERE id = ANY(%s::bigint[]) UNION ALL"
+                f" SELECT NULL, NULL, NULL, {Media._meta.pk.column} FROM {Media._meta.db_table}"
+                f" WHERE {Media._meta.pk.column} = ANY(%s::text[])",
+                ["{" + ",".join(map(str, ids)) + "}", media_keys],
             )
-            return {row[0]: row[1:] for row in cursor.fetchall()}
+            rows = cursor.fetchall()
+        tweets = {row[0]: row[1:3] for row in rows if row[3] is None}
+        return tweets, {row[3] for row in rows if row[3] is not None}
 
-    def write(self, batch: Batch, rollups) -> set:
-        if not batch.rows:
-            return set()
-        scratch, columns = _scratch(batch)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE IF NOT EXISTS {scratch} ON COMMIT DELETE ROWS AS SELECT"
-                f" {', '.join((owner(batch.model).column, *batch.columns))}, NULL::boolean AS"
-                " gains, NULL::boolean AS carry, NULL::boolean AS final, NULL::timestamptz AS"
-                f" posted FROM {batch.model._meta.db_table} WITH NO DATA;"
-                # Empty but for an earlier poll of this same transaction (as in the tests).
-                f" DELETE FROM {scratch}"
-            )
-            with cursor.copy(f"COPY {scratch} ({', '.join(columns)}) FROM STDIN") as copy:
-                if batch.polled:
-                    for key, values, _, *flags in batch.rows:
-                        copy.write_row((key, *values, *flags))
-                else:
-                    for key, values, posted, *flags in batch.rows:
-                        copy.write_row((key, *values, *flags, posted))
-            cursor.execute(
-                _rules_sql(batch), {"instant": batch.instant, "account": rollups.account_id}
-            )
-            return {key for (key,) in cursor.fetchall()}
+    def write(self, batches: list[Batch], rollups) -> int:
+        batches = [batch for batch in batches if batch.rows]
+        if not batches:
+            return 0
+        with connection.cursor() as cursor, _forgotten_on_error():
+            _ready_scratch(cursor, batches)
+            for batch in batches:
+                scratch, columns = _scratch(batch)
+                with cursor.copy(f"COPY {scratch} ({', '.join(columns)}) FROM STDIN") as copy:
+                    write = copy.write_row
+                    if batch.polled:
+                        for key, values, _, _, carry, final in batch.rows:
+                            write((key, *values, carry, final))
+                    else:
+                        for key, values, posted, gains, carry, final in batch.rows:
+                            write((key, *values, gains, carry, final, posted))
+            name = _prepared(cursor, _rules_sql(batches))
+            cursor.execute(f"EXECUTE {name} (%s, %s)", [batches[0].instant, rollups.account_id])
+            return cursor.fetchone()[0]
+
+
+# Per database connection (its session): the scratch tables made (and committed), and
+# the rules statements prepared, {SQL: name}.
+_MADE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_NAMES = itertools.count()
+
+
+@contextmanager
+def _forgotten_on_error():
+    """Should a scratch table or a prepared statement be gone (whatever the reason), the
+    poll fails, and the next one on this connection makes them again (a statement under
+    a new name: the old one may still exist) rather than failing too."""
+    try:
+        yield
+    except Exception:
+        _MADE.pop(connection.connection, None)
+        _PREPARED.pop(connection.connection, None)
+        raise
+
+
+def _prepared(cursor, sql: str) -> str:
+    """The name of the session's prepared statement for this rules statement, prepared
+    on first use. Its parsing and planning cost about a tenth of a poll's write, and a
+    poll runs the same statement every time (Postgres plans it for the values after five
+    runs, then keeps one plan). PREPARE is not undone by a rollback; a scratch table it
+    names that was is found again by name when the statement is next run. Django leaves
+    psycopg's own prepared statements off (for connection poolers); the poll's scratch
+    tables already need the session to last, so this needs nothing more."""
+    prepared = _PREPARED.setdefault(connection.connection, {})
+    name = prepared.get(sql)
+    if name is None:
+        name = f"poll_rules_{next(_NAMES)}"
+        body = sql.replace("%(instant)s", "$1").replace("%(account)s", "$2")
+        cursor.execute(f"PREPARE {name} (timestamptz, bigint) AS {body}")
+        prepared[sql] = name
+    return name
+
+
+def _ready_scratch(cursor, batches: list[Batch]) -> None:
+    """Make sure each batch's scratch table exists and is empty, in at most one round trip
+    and usually none. Rows go at every commit (ON COMMIT DELETE ROWS) and with a rollback,
+    so a poll that is its own transaction finds them empty; one inside a longer
+    transaction (a test's, or two polls in one) may find the rows of an earlier poll of
+    that transaction, and empties them. A table is remembered once the transaction that
+    made it commits: a rolled-back CREATE leaves none behind."""
+    raw = connection.connection
+    made = _MADE.get(raw, set())
+    names = [_scratch(batch)[0] for batch in batches]
+    statements = [
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} ON COMMIT DELETE ROWS AS SELECT"
+        f" {', '.join(_scratch_columns(batch))} FROM {batch.model._meta.db_table}"
+        " WITH NO DATA"
+        for batch, name in zip(batches, names, strict=True)
+        if name not in made
+    ]
+    if len(connection.atomic_blocks) > 1:
+        statements += [f"DELETE FROM {name}" for name in names]
+    if not statements:
+        return
+    cursor.execute("; ".join(statements))
+    if any(name not in made for name in names):
+        transaction.on_commit(lambda: _MADE.setdefault(raw, set()).update(names))
+
+
+def _scratch_columns(batch: Batch) -> list[str]:
+    """The scratch table's columns (_scratch) as `SELECT` expressions over the sample
+    table: its key and metric columns, then the flags and the posting time."""
+    types = {"gains": "boolean", "carry": "boolean", "final": "boolean", "posted": "timestamptz"}
+    return [c if c not in types else f"NULL::{types[c]} AS {c}" for c in _scratch(batch)[1]]
 
 
 def _scratch(batch: Batch) -> tuple[str, tuple[str, ...]]:
     """The session's temporary table for a batch's rows and the columns a poll fills,
     emptied at every commit and kept between polls (creating and dropping one per poll
     costs more than a poll's COPY does); named after its columns, so a new metric makes a
-    new one. The instant is one parameter, not a column; so is a Tweet's posting time,
-    which its stored row holds (only a video's is sent: its first Tweet's)."""
-    columns = (owner(batch.model).column, *batch.columns, "gains", "carry", "final")
-    if not batch.polled:
-        columns = (*columns, "posted")
+    new one. The instant is one parameter, not a column. For Tweets, their stored row says
+    when they were posted and whether their gains count (not for Retweets): neither is
+    sent. A video's first posting (its first Tweet's) is."""
+    columns = (owner(batch.model).column, *batch.columns)
+    columns += ("carry", "final") if batch.polled else ("gains", "carry", "final", "posted")
     name = f"poll_{batch.model._meta.model_name}_{zlib.crc32(','.join(columns).encode()):08x}"
     return f"pg_temp.{name}", columns
 
 
-def _rules_sql(batch: Batch) -> str:
-    """The rules (module docstring) as one statement over the batch's rows (n): each beside
-    its object's latest sample (o), the changed ones inserted, their gains upserted, the
-    objects updated."""
+def _gain(column: str) -> str:
+    """A sample column's gain over the object's latest sample: `was_` is that sample's
+    value, or 0 before a first sample (which gains all it holds), so a NULL on either
+    side makes the difference NULL, which SUM skips: it gains nothing."""
+    return f"p.{column} - p.was_{column}"
+
+
+def _batch_sql(batch: Batch) -> tuple[list[str], str]:
+    """One batch's part of the rules statement: its CTEs and what its gains are summed
+    from (`p`: the rows whose sample was written).
+
+    Each row beside its object's latest sample (`o`, by the table's key), the value each
+    column takes (a carried one from `o`) and whether it changed. Tweets are sampled only
+    under their account's lock, after their latest sample, so a changed one is always
+    written: one UPDATE of the polled Tweets joins the rows to their latest samples,
+    records the poll and returns what the INSERT of the changed ones and the gains need.
+    A video may be carried by two accounts' Tweets polled at once: its samples are
+    inserted ON CONFLICT DO NOTHING, and only those written update it and gain."""
     key = owner(batch.model).column
     parent = owner(batch.model).related_model._meta
-    table, rollup_table = batch.model._meta.db_table, HourlyRollup._meta.db_table
+    name = batch.model._meta.model_name
+    table, scratch = batch.model._meta.db_table, _scratch(batch)[0]
     value = {
         c: f"CASE WHEN n.carry THEN o.{c} ELSE n.{c} END" if c in batch.carried else f"n.{c}"
         for c in batch.columns
     }
-
-    def gain(column: str) -> str:
-        return (
-            f"CASE WHEN p.{column} IS NOT NULL AND (NOT p.seen OR p.was_{column} IS NOT NULL)"
-            f" THEN p.{column} - COALESCE(p.was_{column}, 0) END"
-        )
-
-    rolled = list(dict.fromkeys(r for pairs in batch.pairs.values() for r, _ in pairs))
-    # Summed per hour, one column per context and rollup column; then a row per context.
-    sums = ", ".join(
-        f"SUM({gain(s)}) AS {context}_{r}"
-        for context, pairs in batch.pairs.items()
-        for r, s in pairs
+    changed = (
+        f"(o.captured_at IS NULL OR (o.captured_at < %(instant)s"
+        f" AND ROW({', '.join(value[c] for c in batch.columns)})"
+        f" IS DISTINCT FROM ROW({', '.join(f'o.{c}' for c in batch.columns)})))"
     )
-    named = {(context, r) for context, pairs in batch.pairs.items() for r, _ in pairs}
+    rolled = list(dict.fromkeys(c for pairs in batch.pairs.values() for _, c in pairs))
+    returned = ", ".join(
+        [
+            f"n.{key}",
+            "o.captured_at IS NOT NULL AS seen",
+            *(f"{value[c]} AS {c}" for c in batch.columns),
+            *(f"CASE WHEN o.captured_at IS NULL THEN 0 ELSE o.{c} END AS was_{c}" for c in rolled),
+        ]
+    )
+    latest = (
+        f"{scratch} n LEFT JOIN LATERAL (SELECT * FROM {table} s WHERE s.{key} = n.{key}"
+        " ORDER BY s.captured_at DESC LIMIT 1) o ON true"
+    )
+    columns = ", ".join(batch.columns)
+    if batch.polled:
+        return [
+            f"""{name}_polled AS (
+                UPDATE {parent.db_table} t SET last_polled_at = %(instant)s,
+                    last_sampled_at =
+                        CASE WHEN {changed} THEN %(instant)s ELSE t.last_sampled_at END,
+                    final_private_at =
+                        CASE WHEN n.final THEN %(instant)s ELSE t.final_private_at END
+                FROM {latest}
+                WHERE t.{parent.pk.column} = n.{key}
+                RETURNING {returned}, {changed} AS changed,
+                    t.created_at AS posted, t.kind <> '{Tweet.Kind.RETWEET}' AS gains
+            )""",
+            f"""{name}_written AS (
+                INSERT INTO {table} ({key}, captured_at, {columns})
+                SELECT {key}, %(instant)s, {columns} FROM {name}_polled WHERE changed
+                RETURNING {key}
+            )""",
+        ], f"{name}_polled p WHERE p.changed AND p.gains"
+    return [
+        f"""{name}_polled AS (
+            SELECT {returned}, n.posted, n.gains FROM {latest} WHERE {changed}
+        )""",
+        f"""{name}_written AS (
+            INSERT INTO {table} ({key}, captured_at, {columns})
+            SELECT {key}, %(instant)s, {columns} FROM {name}_polled
+            ON CONFLICT DO NOTHING RETURNING {key}
+        )""",
+        f"""{name}_marked AS (
+            UPDATE {parent.db_table} t SET last_sampled_at = %(instant)s
+            FROM {name}_written w WHERE t.{parent.pk.column} = w.{key}
+        )""",
+    ], f"{name}_polled p JOIN {name}_written w ON w.{key} = p.{key} WHERE p.gains"
+
+
+def _rules_sql(batches: list[Batch]) -> str:
+    """The rules (module docstring) for every batch of a poll as one statement: each
+    batch's CTEs (_batch_sql), then the gains of all of them summed per hour, a row per
+    context upserted into the rollups (one upsert: a statement may touch a row once).
+    Returns the number of samples written."""
+    rollup_table = HourlyRollup._meta.db_table
+    named = list(
+        dict.fromkeys(
+            (c, r) for batch in batches for c, pairs in batch.pairs.items() for r, _ in pairs
+        )
+    )
+    rolled = list(dict.fromkeys(r for _, r in named))
+    ctes, parts = [], []
+    for batch in batches:
+        batch_ctes, gained_from = _batch_sql(batch)
+        ctes += batch_ctes
+        mine = {(c, r): s for c, pairs in batch.pairs.items() for r, s in pairs}
+        sums = ", ".join(
+            f"{_gain(mine[pair]) if pair in mine else 'NULL::integer'} AS {pair[0]}_{pair[1]}"
+            for pair in named
+        )
+        parts.append(
+            "SELECT date_trunc('hour', CASE WHEN p.seen THEN %(instant)s ELSE p.posted END,"
+            f" 'UTC') AS bucket, {sums} FROM {gained_from}"
+        )
     per_context = ", ".join(
         "('{}', {})".format(
             context,
@@ -244,60 +417,22 @@ def _rules_sql(batch: Batch) -> str:
         )
         for context in CONTEXTS
     )
-    sampled = f"CASE WHEN w.{key} IS NULL THEN t.last_sampled_at ELSE %(instant)s END"
-    marked = (
-        f"last_polled_at = %(instant)s, last_sampled_at = {sampled}, final_private_at ="
-        " CASE WHEN n.final THEN %(instant)s ELSE t.final_private_at END"
-        if batch.polled
-        else f"last_sampled_at = {sampled}"
-    )
-    scratch = _scratch(batch)[0]
-    # Looked up only for a first sample, the one whose gains go to the posting hour.
-    posted = (
-        f"CASE WHEN o.captured_at IS NULL THEN (SELECT created_at FROM {parent.db_table}"
-        f" WHERE {parent.pk.column} = n.{key}) END"
-        if batch.polled
-        else "n.posted"
-    )
-    # A Tweet is sampled only under its account's lock, after its latest sample, so its
-    # insert meets no conflict; a video may be carried by two accounts' Tweets.
-    conflicts = "" if batch.polled else "ON CONFLICT DO NOTHING"
-    gained_from = "polled p" if batch.polled else f"polled p JOIN written w ON w.{key} = p.{key}"
-    return f"""
-        WITH polled AS (
-            SELECT n.{key}, {posted} AS posted, n.gains, o.captured_at IS NOT NULL AS seen,
-                {", ".join(f"{value[c]} AS {c}" for c in batch.columns)},
-                {", ".join(f"o.{c} AS was_{c}" for c in batch.columns)}
-            FROM {scratch} n LEFT JOIN LATERAL (
-                SELECT * FROM {table} s WHERE s.{key} = n.{key}
-                ORDER BY s.captured_at DESC LIMIT 1
-            ) o ON true
-            WHERE o.captured_at IS NULL OR (o.captured_at < %(instant)s
-                AND ROW({", ".join(value[c] for c in batch.columns)})
-                    IS DISTINCT FROM ROW({", ".join(f"o.{c}" for c in batch.columns)}))
-        ), written AS (
-            INSERT INTO {table} ({key}, captured_at, {", ".join(batch.columns)})
-            SELECT {key}, %(instant)s, {", ".join(batch.columns)} FROM polled
-            {conflicts} RETURNING {key}
-        ), gains AS (
+    ctes.append(
+        f"""gains AS (
             INSERT INTO {rollup_table} (account_id, bucket, context, {", ".join(rolled)})
             SELECT %(account)s, g.bucket, x.* FROM (
-                SELECT date_trunc('hour', CASE WHEN p.seen THEN %(instant)s ELSE p.posted END,
-                    'UTC') AS bucket, {sums}
-                FROM {gained_from}
-                WHERE p.gains
-                GROUP BY 1
+                SELECT bucket, {", ".join(f"SUM({c}_{r}) AS {c}_{r}" for c, r in named)}
+                FROM ({" UNION ALL ".join(parts)}) u GROUP BY bucket
             ) g CROSS JOIN LATERAL (VALUES {per_context}) AS x (context, {", ".join(rolled)})
             WHERE {" OR ".join(f"x.{r} <> 0" for r in rolled)}
             ON CONFLICT (account_id, context, bucket) DO UPDATE SET
                 {", ".join(f"{r} = {rollup_table}.{r} + EXCLUDED.{r}" for r in rolled)}
-        ), marked AS (
-            UPDATE {parent.db_table} t SET {marked}
-            FROM {scratch} n LEFT JOIN written w ON w.{key} = n.{key}
-            WHERE t.{parent.pk.column} = n.{key} AND (w.{key} IS NOT NULL OR {batch.polled})
-        )
-        SELECT {key} FROM written
-    """
+        )"""
+    )
+    counted = " + ".join(
+        f"(SELECT count(*) FROM {batch.model._meta.model_name}_written)" for batch in batches
+    )
+    return f"WITH {', '.join(ctes)} SELECT {counted}"
 
 
 def database_writer() -> OrmWriter:

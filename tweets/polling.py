@@ -26,6 +26,7 @@ them, and they never add to the rollups. Every Tweet read is counted as X bills 
 """
 
 import logging
+import operator
 import random
 import re
 from dataclasses import dataclass, field
@@ -258,31 +259,68 @@ def _count(group: dict, name: str) -> int | None:
 _PLANS: dict[int, tuple] = {}
 
 
-def _reading_plan(metrics) -> tuple[tuple[str, str, str], ...]:
-    """(sample column, context, X's field name) for every sample column of `metrics`."""
+def _reading_plan(metrics) -> tuple:
+    """X's field names of every total, then of every split metric (read once under
+    organic_metrics and once under promoted_metrics), the sample columns they fill in that
+    order, which is the registry's (tweets.metrics.sample_columns), and a getter of the
+    totals and one of a split group's values."""
     known = _PLANS.get(id(metrics))
     if known is None:
-        plan = tuple(
-            (metric.column(context), context, metric.wire)
-            for context in CONTEXTS
-            for metric in metrics
-            if context == "total" or metric.split
+        split = tuple(m for m in metrics if m.split)
+        totals, wires = tuple(m.wire for m in metrics), tuple(m.wire for m in split)
+        plan = (
+            totals,
+            wires,
+            tuple(m.column(c) for c in CONTEXTS for m in (metrics if c == "total" else split)),
+            _getter(totals),
+            _getter(wires),
         )
         known = _PLANS[id(metrics)] = (metrics, plan)
     return known[1]
 
 
-def _sample_values(groups: dict[str, dict], metrics) -> dict:
-    """Every sample column of `metrics` from X's groups per context (NULL where X gave
-    nothing): the total of each metric, and its organic and promoted counts where X splits it.
-    _count's checks, inline: this runs for every metric of every Tweet a poll reads."""
-    values = {}
-    for column, context, wire in _reading_plan(metrics):
-        value = groups[context].get(wire)
-        if value is not None and (type(value) is not int or not 0 <= value <= COUNT_MAX):
-            raise BadResponse(f"{wire} is not a count: {value!r}"[:200])
-        values[column] = value
-    return values
+def _getter(keys: tuple[str, ...]):
+    """A dict's values at `keys` as a tuple, None where one is missing: one C call when
+    none is or all are (X's usual answers), .get for each otherwise."""
+    if len(keys) < 2:  # itemgetter of one key gives the value, not a tuple
+        return lambda group: tuple(map(group.get, keys))
+    pick, nothing = operator.itemgetter(*keys), (None,) * len(keys)
+
+    def get(group: dict) -> tuple:
+        if not group:  # a group X left out (organic after 30 days, promoted if never)
+            return nothing
+        try:
+            return pick(group)
+        except KeyError:
+            return tuple(map(group.get, keys))
+
+    return get
+
+
+def _sample_row(total: dict, organic: dict, promoted: dict, metrics) -> tuple:
+    """Every sample column of `metrics` in the registry's order (NULL where X gave
+    nothing), unchecked: `check_counts` checks a whole poll's rows at once."""
+    plan = _reading_plan(metrics)
+    split = plan[4]
+    return plan[3](total) + split(organic) + split(promoted)
+
+
+def check_counts(rows: list[tuple], metrics) -> None:
+    """Raise BadResponse unless every value of these rows (from _sample_row) is NULL or a
+    count: an int, not a bool, from 0 to COUNT_MAX. This runs for every metric of every
+    Tweet a poll reads, so the common case is a few passes in C over all of them."""
+    values = [value for row in rows for value in row]
+    counts = list(filter(None, values))  # neither NULL nor 0 (which is a count)
+    if set(map(type, values)) <= {int, type(None)} and (
+        not counts or (min(counts) > 0 and max(counts) <= COUNT_MAX)
+    ):
+        return
+    totals, split = _reading_plan(metrics)[:2]
+    wires = (*totals, *split, *split)
+    for row in rows:
+        for wire, value in zip(wires, row, strict=True):
+            if value is not None and (type(value) is not int or not 0 <= value <= COUNT_MAX):
+                raise BadResponse(f"{wire} is not a count: {value!r}"[:200])
 
 
 def _totals(obj: dict) -> dict:
@@ -290,29 +328,41 @@ def _totals(obj: dict) -> dict:
     return {**_group(obj, "non_public_metrics"), **_group(obj, "public_metrics")}
 
 
+def tweet_sample_row(tweet: dict, promoted: dict | None, metrics=TWEET_METRICS) -> tuple:
+    """A TweetSample's metric columns from an X Tweet object, in the registry's order
+    (NULL where X gave nothing), unchecked; `promoted` is the Tweet's promoted_metrics,
+    asked for in a request of its own."""
+    return _sample_row(_totals(tweet), _group(tweet, "organic_metrics"), promoted or {}, metrics)
+
+
 def tweet_sample_values(tweet: dict, promoted: dict | None, metrics=TWEET_METRICS) -> dict:
-    """A TweetSample's metric columns from an X Tweet object (NULL where X gave nothing);
-    `promoted` is the Tweet's promoted_metrics, asked for in a request of its own."""
-    groups = {
-        "total": _totals(tweet),
-        "organic": _group(tweet, "organic_metrics"),
-        "promoted": promoted or {},
-    }
-    return _sample_values(groups, metrics)
+    """tweet_sample_row, checked, by column name."""
+    row = tweet_sample_row(tweet, promoted, metrics)
+    check_counts([row], metrics)
+    return dict(zip(_reading_plan(metrics)[2], row, strict=True))
+
+
+def video_sample_row(media: dict, metrics=VIDEO_METRICS) -> tuple | None:
+    """A VideoSample's metric columns from an X media object, in the registry's order,
+    unchecked; None for other media, or when X gave no video metric at all."""
+    if media.get("type") != "video":
+        return None
+    row = _sample_row(
+        _totals(media),
+        _group(media, "organic_metrics"),
+        _group(media, "promoted_metrics"),
+        metrics,
+    )
+    return row if any(v is not None for v in row) else None
 
 
 def video_sample_values(media: dict, metrics=VIDEO_METRICS) -> dict | None:
-    """A VideoSample's metric columns from an X media object; None for other media, or
-    when X gave no video metric at all."""
-    if media.get("type") != "video":
+    """video_sample_row, checked, by column name."""
+    row = video_sample_row(media, metrics)
+    if row is None:
         return None
-    groups = {
-        "total": _totals(media),
-        "organic": _group(media, "organic_metrics"),
-        "promoted": _group(media, "promoted_metrics"),
-    }
-    values = _sample_values(groups, metrics)
-    return values if any(v is not None for v in values.values()) else None
+    check_counts([row], metrics)
+    return dict(zip(_reading_plan(metrics)[2], row, strict=True))
 
 
 def _kind(tweet: dict) -> str:
@@ -406,17 +456,20 @@ def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[
     only for samples written. A fixed number of statements, whatever the number of Tweets
     (tweets/ingest.py).
     """
-    XAccount.objects.select_for_update().filter(pk=account.pk).first()
+    list(XAccount.objects.select_for_update().filter(pk=account.pk).values_list("pk"))
     writer = database_writer()
     ids = [int(tid) for tid in fetched.tweets]
-    known = writer.tweets(ids)  # id -> (kind, promoted before this poll)
+    media_keys = list(fetched.media)
+    # id -> (kind, promoted before this poll); the media keys stored
+    known, known_media = writer.known(ids, media_keys)
+    posted = {int(tid): _created_at(data) for tid, data in fetched.tweets.items()}
     new_tweets = [
         Tweet(
             id=int(tid),
             account=account,
             # Postgres text cannot hold NUL; X never sends one in a Tweet's text.
             text=str(data.get("text", "")).replace("\x00", "")[:10_000],
-            created_at=_created_at(data),
+            created_at=posted[int(tid)],
             kind=_kind(data),
             first_seen_at=instant,
         )
@@ -426,8 +479,6 @@ def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[
     Tweet.objects.bulk_create(new_tweets)
     known.update({tweet.id: (tweet.kind, False) for tweet in new_tweets})
 
-    media_keys = list(fetched.media)
-    known_media = set(Media.objects.filter(pk__in=media_keys).values_list("pk", flat=True))
     new_media = [
         Media(
             media_key=key,
@@ -442,44 +493,49 @@ def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[
     known_media.update(m.media_key for m in new_media)
     # A Tweet's media are linked when the Tweet or the media is first stored.
     fresh = {t.id for t in new_tweets} | {m.media_key for m in new_media}
+    carrying = {
+        tid: media_keys_of(data) for tid, data in fetched.tweets.items() if "attachments" in data
+    }
     links = [
         Tweet.media.through(tweet_id=int(tid), media_id=key)
-        for tid, data in fetched.tweets.items()
-        for key in media_keys_of(data)
+        for tid, keys in carrying.items()
+        for key in keys
         if key in known_media and (int(tid) in fresh or key in fresh)
     ]
     Tweet.media.through.objects.bulk_create(links, ignore_conflicts=True)
 
+    # Every value is read and checked before anything is written.
     rollups = Rollups(account.pk)
     samples = Batch(TweetSample, instant, TWEET_ROLLUP_COLUMNS, carried=PROMOTED_COLUMNS)
+    promoted, checked, private = fetched.promoted, fetched.promoted_checked, fetched.private
     for tid, data in fetched.tweets.items():
-        kind, was_promoted = known[int(tid)]
-        promoted = fetched.promoted.get(tid)
-        # Promoted counts not asked for this time are carried forward rather than lost.
-        unasked = fetched.private and was_promoted and tid not in fetched.promoted_checked
+        key = int(tid)
+        kind, was_promoted = known[key]
+        paid = promoted.get(tid)
         samples.add(
-            int(tid),
-            tweet_sample_values(data, promoted),
-            _created_at(data),
+            key,
+            tweet_sample_row(data, paid),
+            posted[key],
             # A Retweet's counts are the original's, never the account's reach.
             gains=kind != Tweet.Kind.RETWEET,
-            carry=promoted is None and unasked,
+            # Promoted counts not asked for this time are carried forward rather than lost.
+            carry=paid is None and private and was_promoted and tid not in checked,
             final=tid in final,
         )
-    written = writer.write(samples, rollups)
+    check_counts([row[1] for row in samples.rows], TWEET_METRICS)
 
     first_posted = {}
-    for data in fetched.tweets.values():
-        keys = media_keys_of(data)
-        posted = _created_at(data) if keys else None
+    for tid, keys in carrying.items():
         for key in keys:
-            first_posted[key] = min(first_posted.get(key, posted), posted)
-    samples = Batch(VideoSample, instant, VIDEO_ROLLUP_COLUMNS)
+            first_posted[key] = min(first_posted.get(key, posted[int(tid)]), posted[int(tid)])
+    videos = Batch(VideoSample, instant, VIDEO_ROLLUP_COLUMNS)
     for key, data in fetched.media.items():
-        values = video_sample_values(data)
+        values = video_sample_row(data)
         if values is not None:
-            samples.add(key, values, first_posted.get(key, instant))
-    written_video = writer.write(samples, rollups)
+            videos.add(key, values, first_posted.get(key, instant))
+    check_counts([row[1] for row in videos.rows], VIDEO_METRICS)
+
+    written = writer.write([samples, videos], rollups)
     rollups.write()
     if fetched.audience is not None:
         write_audience(account, fetched.audience, instant)
@@ -494,7 +550,7 @@ def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[
         newest = max(ids)
         if account.newest_tweet_id is None or newest > account.newest_tweet_id:
             account.newest_tweet_id = newest
-    return len(written) + len(written_video)
+    return written
 
 
 # --- one poll --------------------------------------------------------------------------

@@ -9,7 +9,8 @@ Polls are built by hand (X's answer shapes), so each case is exact and takes mil
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import XAccount
 from tweets import ingest, polling
@@ -246,3 +247,71 @@ def test_the_orm_writer_writes_what_the_copy_writer_writes(account, monkeypatch)
     monkeypatch.setattr(polling, "database_writer", ingest.OrmWriter)
     assert run() == copied
     print(f"{len(copied[0])} samples and {len(copied[2])} rollup rows alike")
+
+
+# --- the session's scratch tables and prepared statement, with real commits -------------
+
+
+def _statements(callable_) -> list[str]:
+    with CaptureQueriesContext(connection) as done:
+        callable_()
+    return [query["sql"] for query in done.captured_queries]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_polls_of_their_own_reuse_the_sessions_scratch_tables_and_statement(account):
+    # Each poll its own transaction, as a worker runs them: the first one of a session
+    # makes the scratch tables and prepares the rules; the next ones only COPY and EXECUTE.
+    connection.close()  # a new session
+    first = _statements(lambda: store(account, 0))
+    assert sum("CREATE TEMPORARY TABLE" in sql for sql in first) == 1
+    assert sum(sql.startswith("PREPARE ") for sql in first) == 1
+    for poll in (1, 2):
+        later = _statements(lambda poll=poll: store(account, poll))
+        assert not [
+            s for s in later if "CREATE TEMPORARY" in s or s.startswith(("PREPARE", "DELETE"))
+        ]
+        assert sum(sql.startswith("EXECUTE ") for sql in later) == 1
+    # Each poll found its scratch table empty: it wrote each changed Tweet once.
+    assert TweetSample.objects.filter(captured_at=START + EVERY * 2).count() == TWEETS - 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_poll_whose_scratch_table_is_gone_fails_and_its_retry_writes_once(account):
+    store(account, 0)
+    store(account, 1)
+    before = snapshot()
+    # What a DISCARD TEMP (or a pooler's reset) does to the session's scratch tables.
+    with connection.cursor() as cursor:
+        cursor.execute("DISCARD TEMP")
+    with pytest.raises(Exception, match="poll_tweetsample"):
+        store(account, 2)
+    assert snapshot() == before  # all or nothing
+
+    written = store(account, 2)  # the retry makes the tables again
+    assert written == TWEETS - 4 + 1
+    assert TweetSample.objects.filter(captured_at=START + EVERY * 2).count() == TWEETS - 4
+    assert store(account, 2) == 0  # and a replay of it writes nothing
+    after = snapshot()
+    assert len(after[0]) == len(before[0]) + TWEETS - 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_first_poll_leaves_the_next_poll_whole(account):
+    # The first poll of a session makes the scratch tables and prepares the statement,
+    # then its transaction rolls back: the tables go, the prepared statement stays.
+    with pytest.raises(RuntimeError), transaction.atomic():
+        store(account, 0)
+        raise RuntimeError("the poll's transaction fails after the write")
+    assert not TweetSample.objects.exists()
+
+    assert store(account, 0) == TWEETS + 1
+    assert store(account, 1) == TWEETS + 1  # every Tweet grew, and the video
+    assert store(account, 1) == 0
+    checked = 0
+    for context in ("total", "organic"):
+        rows = HourlyRollup.objects.filter(account=account, context=context)
+        stored = {r.bucket: r.impressions for r in rows if r.impressions}
+        assert stored == recomputed_gains(account, TWEET_METRICS[0].column(context), "impressions")
+        checked += 1
+    assert checked == 2
