@@ -30,21 +30,14 @@ def get(port: int, source: str, headers: dict) -> http.client.HTTPResponse:
 
 
 @pytest.mark.django_db
-def test_only_the_proxy_may_say_https(tmp_path):
+def test_only_the_proxy_may_say_https(tmp_path, static_root):
     command = compose_commands()["web"]
     at = command.index("--forwarded-allow-ips")
     assert "*" not in command[at + 1]  # the compose file trusts one address, not everyone
     command[at + 1] = PROXY
     command[command.index("--workers") + 1] = "1"
     port = free_port()
-    env = production_env(tmp_path, PORT=str(port), STATIC_ROOT=str(tmp_path / "static"))
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=120,
-    )
+    env = production_env(tmp_path, PORT=str(port), STATIC_ROOT=str(static_root))
     log = open(tmp_path / "web.log", "w")  # noqa: SIM115 - closed below
     web = subprocess.Popen(
         [str(Path(sys.executable).parent / command[0]), *command[1:]],
