@@ -24,6 +24,7 @@ from metricsdash.celery import app
 from sandbox.config import SandboxConfig
 from sandbox.server import RunningSandbox
 from tests.sandbox.flows import oauth1_link, oauth2_link
+from tests.template_db import django_db_setup  # noqa: F401 - each process copies a template
 from xapi.client import CacheRateBudget
 
 # A fixed world: tests never depend on the wall clock.
