@@ -8,7 +8,7 @@ Tweets and videos of a period read each one's latest sample through the
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from django.db import connection
@@ -162,9 +162,14 @@ def as_of(account_ids) -> datetime | None:
 # One row per bucket, generated in the database (UTC hours as the rollups keep them, or
 # local days: `day AT TIME ZONE tz` is the instant a local day starts), with the sums per
 # context of the buckets that have rollups, and when the accounts' oldest Tweet was posted.
+# Instants as epoch seconds: psycopg reads a float in C, while Django's loader for a
+# timestamptz parses its text in Python (1,440 of them took longer than the query).
 SERIES_SQL = f"""
-    SELECT buckets.start, {", ".join(f"sums.{context}" for context in CONTEXTS)},
-        (SELECT min(created_at) FROM {Tweet._meta.db_table} WHERE account_id = ANY(%(ids)s))
+    SELECT extract(epoch FROM buckets.start)::float8,
+        {", ".join(f"sums.{context}" for context in CONTEXTS)},
+        extract(epoch FROM (
+            SELECT min(created_at) FROM {Tweet._meta.db_table} WHERE account_id = ANY(%(ids)s)
+        ))::float8
     FROM {{buckets}} AS buckets(start)
     LEFT JOIN (
         SELECT {{slot}} AS start,
@@ -228,12 +233,13 @@ def account_series(
         cursor.execute(SERIES_STATEMENTS[metric, interval], params)
         rows = cursor.fetchall()
     last_poll = last_poll or as_of(account_ids)
-    starts = [row[0] for row in rows]
+    starts = [datetime.fromtimestamp(row[0], UTC) for row in rows]
     oldest = rows[0][-1] if rows else None
+    oldest = None if oldest is None else datetime.fromtimestamp(oldest, UTC)
     ends = [*starts[1:], period.end]
 
     series = {context: [] for context in (*CONTEXTS, "unsplit")}
-    for (start, *sums, _), end in zip(rows, ends, strict=True):
+    for (_, *sums, _), start, end in zip(rows, starts, ends, strict=True):
         # The bucket holding the last poll is measured (that poll wrote into it).
         if last_poll is None or start > last_poll or oldest is None or end <= oldest:
             for values in series.values():
