@@ -25,6 +25,7 @@ them, and they never add to the rollups. Every Tweet read is counted as X bills 
 (tweets/billing.py).
 """
 
+import itertools
 import logging
 import operator
 import random
@@ -309,7 +310,7 @@ def check_counts(rows: list[tuple], metrics) -> None:
     """Raise BadResponse unless every value of these rows (from _sample_row) is NULL or a
     count: an int, not a bool, from 0 to COUNT_MAX. This runs for every metric of every
     Tweet a poll reads, so the common case is a few passes in C over all of them."""
-    values = [value for row in rows for value in row]
+    values = list(itertools.chain.from_iterable(rows))
     counts = list(filter(None, values))  # neither NULL nor 0 (which is a count)
     if set(map(type, values)) <= {int, type(None)} and (
         not counts or (min(counts) > 0 and max(counts) <= COUNT_MAX)
@@ -331,8 +332,19 @@ def _totals(obj: dict) -> dict:
 def tweet_sample_row(tweet: dict, promoted: dict | None, metrics=TWEET_METRICS) -> tuple:
     """A TweetSample's metric columns from an X Tweet object, in the registry's order
     (NULL where X gave nothing), unchecked; `promoted` is the Tweet's promoted_metrics,
-    asked for in a request of its own."""
-    return _sample_row(_totals(tweet), _group(tweet, "organic_metrics"), promoted or {}, metrics)
+    asked for in a request of its own. _sample_row with _group and _totals inline: this
+    runs for every Tweet a poll reads."""
+    *_, totals, split = _reading_plan(metrics)
+    public, private = tweet.get("public_metrics"), tweet.get("non_public_metrics")
+    organic = tweet.get("organic_metrics")
+    # Some totals exist only in non_public_metrics (the click counts, the playback counts).
+    total = {
+        **(private if isinstance(private, dict) else {}),
+        **(public if isinstance(public, dict) else {}),
+    }
+    return (
+        totals(total) + split(organic if isinstance(organic, dict) else {}) + split(promoted or {})
+    )
 
 
 def tweet_sample_values(tweet: dict, promoted: dict | None, metrics=TWEET_METRICS) -> dict:
