@@ -90,7 +90,12 @@ STEPS = {
 }
 TABLE = TweetSample._meta.db_table
 READ_COLUMNS = ("captured_at", *TWEET_SAMPLE_COLUMNS)
-ROW = ", ".join(READ_COLUMNS)
+# captured_at as epoch seconds: psycopg reads a float in C, while Django's loader for a
+# timestamptz parses its text in Python (770 per read of a 30-day Tweet). Named apart, so
+# the ORDER BY captured_at below still walks the key.
+ROW = ", ".join(
+    ("extract(epoch FROM captured_at)::float8 AS captured_epoch", *TWEET_SAMPLE_COLUMNS)
+)
 # The closing sample of each bucket of `step` in `tz` between a Tweet's first and last
 # sample: one backward step through the (tweet, captured_at) key per bucket, so a month of
 # 5-minute samples costs 720 index probes for hourly buckets, not a scan of 8,640 rows. An
@@ -165,10 +170,11 @@ def read(tweet: Tweet, tz: ZoneInfo = UTC, page: int = 1, per_page: int = 50) ->
         cursor.execute(READ_SQL, params)
         rows = cursor.fetchall()
     picked = {"thin": [], "closing": [], "page": [], "first": []}
-    for tag, *row, _ in rows:
+    for tag, epoch, *values, _ in rows:
         kept = picked[tag]
-        if not kept or kept[-1][0] != row[0]:  # an empty bucket repeats the one before
-            kept.append(tuple(row))
+        moment = datetime.fromtimestamp(epoch, UTC)
+        if not kept or kept[-1][0] != moment:  # an empty bucket repeats the one before
+            kept.append((moment, *values))
     count = rows[0][-1] if rows else 0
     thinned = count >= MAX_POINTS
     return Read(
