@@ -80,6 +80,7 @@ class Read:
     columns: dict[str, int]  # column name -> index in a row
 
 
+HOUR = timedelta(hours=1)
 # Each bucket kind's length, as a Postgres interval (a week starts on Monday, as date_trunc's).
 STEPS = {
     "minute": "1 minute",
@@ -269,11 +270,11 @@ def tweet_gains(tweet: Tweet, metric: str, tz: ZoneInfo, samples: Read | None = 
     column = samples.columns[metric]
     first_bucket = hour_of(tweet.created_at) if interval == "hour" else tweet.created_at
     starts = bucket_starts(first_bucket, last + timedelta(microseconds=1), tz, interval)
-    index = {start: i for i, start in enumerate(starts)}
+    index = {start: i for i, start in enumerate(starts)} if interval == "day" else {}
 
     def slot(moment):
-        if interval == "hour":
-            return index[hour_of(moment)]
+        if interval == "hour":  # UTC hours since the first: arithmetic, not a lookup
+            return (moment - first_bucket) // HOUR
         return index[local_midnight(moment.astimezone(tz).date(), tz)]
 
     gains = [0] * len(starts)

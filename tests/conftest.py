@@ -184,6 +184,17 @@ def clock(x_api):
     x_api.control("POST", "clock", {"real": True})
 
 
+@pytest.fixture(scope="session")
+def browser_process():
+    """Chromium, launched once per pytest process and parked between the tests that ask
+    for it (tests/browser/conftest.py's BrowserProcess); tests ask for `chromium`."""
+    from tests.browser.conftest import BrowserProcess
+
+    process = BrowserProcess()
+    yield process
+    process.stop()
+
+
 # --- The personas: alice owns accounts, bob links his own, charlie sees nobody's ---------
 
 PASSWORD = "correct-horse-battery-staple"

@@ -1,10 +1,11 @@
 """Playwright's sync API driving Debian's headless chromium against the live server.
 
-The browser is launched once per session; each test gets a fresh context (no cookies) and
-a page whose every request and every JavaScript error is recorded, so tests can assert that
-a page loads nothing from any host but ours and runs without errors.
+The browser is launched once per pytest process; each test gets a fresh context (no
+cookies) and a page whose every request and every JavaScript error is recorded, so tests
+can assert that a page loads nothing from any host but ours and runs without errors.
 """
 
+import asyncio
 import os
 from urllib.parse import urlsplit
 
@@ -24,21 +25,55 @@ SCREENSHOTS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "screensh
 WAIT_MS = 15_000
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    """One browser per module. Playwright's sync API keeps an asyncio loop running in this
-    thread while it lives, which Django's ORM would refuse as an async context: allowed
-    here for the module's lifetime only (the ORM calls are sync, in this thread)."""
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (see .ci/run)")
-    from playwright.sync_api import sync_playwright
+class BrowserProcess:
+    """Playwright's driver and chromium, started once per pytest process (each xdist
+    worker), parked between the tests that use them.
 
+    Playwright's sync API runs an asyncio loop that it leaves marked as running in this
+    thread while it lives, and Django refuses ORM calls (async-unsafe) in a thread with a
+    running loop. So the loop is marked running, and DJANGO_ALLOW_ASYNC_UNSAFE set, only
+    while a test that asked for the browser runs (its ORM calls are sync, in this thread):
+    every other test in the process sees no loop, and Django's check stays whole. Nothing
+    of Playwright runs while it is parked (no thread of its own: its loop only turns
+    inside a call from this thread)."""
+
+    def __init__(self):
+        if not os.path.exists(CHROMIUM):
+            pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (see .ci/run)")
+        from playwright.sync_api import sync_playwright
+
+        self._manager = sync_playwright()
+        playwright = self._manager.start()
+        self.loop = asyncio.get_running_loop()
+        self.browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        self.park()
+
+    def park(self) -> None:
+        asyncio.events._set_running_loop(None)
+
+    def resume(self) -> None:
+        asyncio.events._set_running_loop(self.loop)
+
+    def stop(self) -> None:
+        self.resume()
+        self.browser.close()
+        self._manager.__exit__(None, None, None)
+
+
+@pytest.fixture
+def chromium(browser_process):
+    """The process's browser (tests/conftest.py's browser_process), for this test only:
+    every context (and page) the test opened is closed at its end, and the browser parked
+    again."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
+        browser_process.resume()
+        try:
+            yield browser_process.browser
+            for context in browser_process.browser.contexts:
+                context.close()
+        finally:
+            browser_process.park()
 
 
 # Every Content-Security-Policy violation of every document the page loads, reported to
