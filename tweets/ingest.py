@@ -42,7 +42,7 @@ import weakref
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db import connection, transaction
 from django.db.models import Case, F, Value, When
@@ -215,7 +215,11 @@ class CopyWriter(OrmWriter):
                         for key, values, posted, gains, carry, final in batch.rows:
                             write((key, *values, gains, carry, final, posted))
             name = _prepared(cursor, _rules_sql(batches))
-            cursor.execute(f"EXECUTE {name} (%s, %s)", [batches[0].instant, rollups.account_id])
+            instant = batches[0].instant
+            cursor.execute(
+                f"EXECUTE {name} (%s, %s, %s)",
+                [instant, rollups.account_id, hour_of(instant.astimezone(UTC))],
+            )
             return cursor.fetchone()[0]
 
 
@@ -240,19 +244,22 @@ def _forgotten_on_error():
 
 
 def _prepared(cursor, sql: str) -> str:
-    """The name of the session's prepared statement for this rules statement, prepared
-    on first use. Its parsing and planning cost about a tenth of a poll's write, and a
-    poll runs the same statement every time (Postgres plans it for the values after five
-    runs, then keeps one plan). PREPARE is not undone by a rollback; a scratch table it
-    names that was is found again by name when the statement is next run. Django leaves
-    psycopg's own prepared statements off (for connection poolers); the poll's scratch
-    tables already need the session to last, so this needs nothing more."""
+    """The name of the session's prepared statement for this rules statement (its
+    parameters: the instant, the account, the instant's hour), prepared on first use.
+    Its parsing and planning cost about a tenth of a poll's write, and a poll runs the
+    same statement every time (Postgres plans it for the values for five runs, then keeps
+    one plan). PREPARE is not undone by a rollback; a scratch table it names that was is
+    found again by name when the statement next runs. Django leaves psycopg's own
+    prepared statements off (for connection poolers); the poll's scratch tables already
+    need the session to last, so this needs nothing more."""
     prepared = _PREPARED.setdefault(connection.connection, {})
     name = prepared.get(sql)
     if name is None:
         name = f"poll_rules_{next(_NAMES)}"
-        body = sql.replace("%(instant)s", "$1").replace("%(account)s", "$2")
-        cursor.execute(f"PREPARE {name} (timestamptz, bigint) AS {body}")
+        body = sql
+        for placeholder, parameter in (("instant", "$1"), ("account", "$2"), ("hour", "$3")):
+            body = body.replace(f"%({placeholder})s", parameter)
+        cursor.execute(f"PREPARE {name} (timestamptz, bigint, timestamptz) AS {body}")
         prepared[sql] = name
     return name
 
@@ -405,8 +412,10 @@ def _rules_sql(batches: list[Batch]) -> str:
             for pair in named
         )
         parts.append(
-            "SELECT date_trunc('hour', CASE WHEN p.seen THEN %(instant)s ELSE p.posted END,"
-            f" 'UTC') AS bucket, {sums} FROM {gained_from}"
+            # The poll's hour is a parameter: date_trunc with a zone costs a microsecond
+            # or two a row, and only a first sample's gains go to another hour.
+            "SELECT CASE WHEN p.seen THEN %(hour)s ELSE date_trunc('hour', p.posted, 'UTC')"
+            f" END AS bucket, {sums} FROM {gained_from}"
         )
     per_context = ", ".join(
         "('{}', {})".format(
