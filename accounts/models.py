@@ -7,6 +7,7 @@ made meanwhile by someone else (the owner, an administrator, the poller) is neve
 overwritten. Views, admin actions, the poller and the tasks call these methods.
 """
 
+import functools
 import zoneinfo
 from datetime import datetime
 
@@ -274,8 +275,15 @@ class AccountAccess(models.Model):
 ROLE_RANK = {AccountAccess.Role.VIEWER.value: 1, AccountAccess.Role.MANAGER.value: 2, OWNER: 3}
 
 
+@functools.cache
+def _zone_names() -> tuple[str, ...]:
+    # available_timezones() walks the zone files on disk (60-70 ms here), and the field's
+    # choices are asked for on every form built, validated and drawn: once per process.
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
 def _timezone_choices():
-    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+    return [(name, name) for name in _zone_names()]
 
 
 class Profile(models.Model):

@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import re
+import zoneinfo
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -408,3 +409,16 @@ def test_the_timezone_setting_moves_the_days(mine, signed_in, alice):
     assert body["period"]["start"] == "2026-10-31T11:00:00Z"  # midnight in Auckland (UTC+13)
     answer = signed_in.post("/dashboard/settings/", {"timezone": "Mars/Olympus"})
     assert answer.status_code == 200 and "Select a valid choice" in text(answer)
+
+
+def test_the_settings_page_offers_every_zone_and_selects_the_persons(signed_in, alice):
+    profile = Profile.of(alice)
+    profile.timezone = "Europe/Paris"
+    profile.save()
+    page = text(signed_in.get("/dashboard/settings/"))
+    select = re.search(r'<select name="timezone"[^>]*>(.*?)</select>', page, re.S).group(1)
+    options = re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select)
+    assert [value for value, _, _ in options] == sorted(zoneinfo.available_timezones())
+    assert all(value == label for value, _, label in options)
+    assert [value for value, selected, _ in options if selected] == ["Europe/Paris"]
+    assert len(options) == select.count("<option")  # nothing else in the select
