@@ -288,6 +288,7 @@ class CeleryProcess:
 
     def __init__(self, args: list[str], env: dict, log: Path):
         self.log = log
+        self.broker_url = env.get("CELERY_BROKER_URL", "")
         self._out = open(log, "w")  # noqa: SIM115 - closed in stop()
         self.popen = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "metricsdash", *args],
@@ -305,14 +306,24 @@ class CeleryProcess:
             os.killpg(self.pid, signal.SIGKILL)
         self.popen.wait(timeout=20)
 
-    def stop(self) -> None:
-        """A warm shutdown (SIGTERM), then SIGKILL for whatever is left of the group."""
-        if self.popen.poll() is None:
+    def stop(self, warm: bool = True) -> None:
+        """A warm shutdown (SIGTERM), then SIGKILL for whatever is left of the group; with
+        warm=False, SIGKILL at once (a warm shutdown waits seconds for the pool and beat)."""
+        if warm and self.popen.poll() is None:
             self.popen.terminate()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.popen.wait(timeout=20)
         self.kill()
         self._out.close()
+
+    def forget_unacknowledged(self) -> None:
+        """Drop the messages a killed worker held (acks late, ETAs): a warm shutdown would
+        have put them back on the queue, which the tests purge; left in Redis, they would
+        come back an hour later into whatever test runs then."""
+        if self.broker_url.startswith("redis"):
+            with contextlib.suppress(redis.RedisError):
+                client = redis.Redis.from_url(self.broker_url, socket_connect_timeout=1)
+                client.delete("unacked", "unacked_index", "unacked_mutex")
 
     def output(self) -> str:
         self._out.flush()
@@ -361,6 +372,9 @@ def celery_processes(tmp_path):
         schedule = ["-s", str(tmp_path / f"{name}-beat-schedule")]
         if worker:
             command = ["worker", "--concurrency=1", "--loglevel=INFO", "-n", f"{name}@%h"]
+            # Not mingling (a second's wait for other workers' replies at every start) nor
+            # gossiping (their events): no test is about Celery's own cluster chatter.
+            command += ["--without-mingle", "--without-gossip"]
             command += ["--beat", *schedule] if beat else []
         else:
             command = ["beat", "--loglevel=INFO", *schedule]
@@ -369,8 +383,11 @@ def celery_processes(tmp_path):
         return process
 
     yield start
+    # No test is about the shutdown of the processes it started: killed at once.
     for process in started:
-        process.stop()
+        process.stop(warm=False)
+    for process in started:
+        process.forget_unacknowledged()
 
 
 @pytest.fixture

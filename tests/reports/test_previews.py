@@ -22,11 +22,12 @@ NOW = datetime(2026, 11, 4, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def mailing_worker(smtp, settings, monkeypatch, request):
-    """The real Celery worker process, sending mail to the test's SMTP server (the worker
-    fixture passes this process's environment on)."""
-    monkeypatch.setenv("EMAIL_URL", f"smtp://127.0.0.1:{settings.EMAIL_PORT}")
-    return request.getfixturevalue("worker")
+def mailing_worker(smtp, settings, celery_processes):
+    """The real Celery worker process, sending mail to the test's SMTP server. Without
+    beat: the request queues the previews, and nothing here is due on a schedule."""
+    app.control.purge()
+    yield celery_processes(beat=False, env={"EMAIL_URL": f"smtp://127.0.0.1:{settings.EMAIL_PORT}"})
+    app.control.purge()
 
 
 @pytest.mark.django_db(transaction=True)
