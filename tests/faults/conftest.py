@@ -5,18 +5,19 @@ import os
 import pwd
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import psycopg
 import pytest
-from django.conf import settings
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import database_url, free_port
 
 # Debian's server binaries (initdb, pg_ctl); the newest version installed.
 BIN = Path(sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1])
+# The rows `migrate` writes besides the schema: the migrations applied, content types and
+# permissions.
+MIGRATION_TABLES = ("django_migrations", "django_content_type", "auth_permission")
 
 
 class PostgresCluster:
@@ -53,22 +54,33 @@ class PostgresCluster:
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def create_database(self, name: str) -> str:
-        """An empty database with the product migrated into it; its URL."""
+        """An empty database with the product migrated into it; its URL. The schema and
+        the migrations' own rows are copied from the test database, which pytest-django
+        migrated: what `manage.py migrate` would make, without its seconds of CPU."""
         with psycopg.connect(self.url(), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
-        env = {**os.environ, "DATABASE_URL": self.url(name), "SECRET_KEY": settings.SECRET_KEY}
+        source = database_url()
+        dump = [str(BIN / "pg_dump"), "--no-owner", "--no-privileges", source]
+        schema = subprocess.run(
+            [*dump, "--schema-only"], check=True, capture_output=True, timeout=60
+        ).stdout
+        rows = [f"--table={table}" for table in MIGRATION_TABLES]
+        data = subprocess.run(
+            [*dump, "--data-only", *rows], check=True, capture_output=True, timeout=60
+        ).stdout
         subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-            cwd=ROOT,
-            env={**env, "DEBUG": "true"},
+            [str(BIN / "psql"), "-q", "-v", "ON_ERROR_STOP=1", self.url(name)],
+            input=schema + data,
             check=True,
-            timeout=120,
+            capture_output=True,
+            timeout=60,
         )
         return self.url(name)
 
     def remove(self) -> None:
         if (self.data / "postmaster.pid").exists():
-            self.stop()
+            # Its files go next: no need for a clean shutdown (a checkpoint) first.
+            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
         shutil.rmtree(self.directory, ignore_errors=True)
 
 

@@ -10,12 +10,11 @@ The X API faults (429 storms, 5xx, slow answers, malformed bodies, revoked token
 tested without extra processes in tests/tweets/test_polling.py and tests/xapi/.
 """
 
-import contextlib
 import itertools
 import os
 import signal
+import socket
 import time
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -23,6 +22,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import XAccount
+from metricsdash.celery import app
 from tests.conftest import wait_for
 from tweets.models import PollRun, Tweet, TweetSample
 
@@ -98,14 +98,10 @@ def test_a_worker_killed_mid_poll_loses_nothing_and_its_run_ends_worker_lost(
     )
 
 
-def pool_children(pid: int) -> list[int]:
-    """The processes whose parent is `pid` (read from /proc)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError):
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(stat.parent.name))
-    return found
+def pool_processes(hostname: str) -> list[int]:
+    """The pids of a worker's pool processes, as the worker itself reports them."""
+    stats = app.control.inspect(destination=[hostname], timeout=10).stats() or {}
+    return stats[hostname]["pool"]["processes"]
 
 
 def test_a_poll_redelivered_after_its_worker_process_died_does_not_call_x_again(
@@ -113,11 +109,9 @@ def test_a_poll_redelivered_after_its_worker_process_died_does_not_call_x_again(
 ):
     account = link("sandbox_demo")
     x_api.fault(kind="slow", seconds=20, endpoint="users_tweets", times=1)
-    celery_processes(name="beat", worker=False, env=FAST)
-    # Without an embedded beat, the worker's one child is the pool process running the poll.
-    worker = celery_processes(name="worker", beat=False, x_api=x_api, env=FAST)
+    worker = celery_processes(name="worker", x_api=x_api, env=FAST)
     wait_for(lambda: x_api.requests_made("users_tweets") == 1, what="the poll to reach X")
-    (child,) = pool_children(worker.pid)
+    (child,) = pool_processes(f"worker@{socket.gethostname()}")  # running the poll
 
     os.kill(child, signal.SIGKILL)  # the worker requeues the message (reject_on_worker_lost)
     killed_at = time.monotonic()
