@@ -28,12 +28,12 @@ FULL = {
     "schedule": None,  # the default: 5 minutes to 6 h, hourly to 7 days, 6-hourly to 30
 }
 QUICK = {
-    "days": 2,
-    "config": {"generated_users": 1, "live_tweets": 30},
+    "days": 2,  # from an evening: one whole UTC day between two partial ones
+    "config": {"generated_users": 1, "live_tweets": 10},
     "accounts": ("sandbox_gen0001",),
     "schedule": [
-        (timedelta(hours=6), timedelta(minutes=30)),
-        (timedelta(days=7), timedelta(hours=2)),
+        (timedelta(hours=6), timedelta(hours=1)),
+        (timedelta(days=7), timedelta(hours=3)),
         (timedelta(days=30), timedelta(hours=12)),
     ],
 }

@@ -2,7 +2,7 @@
 the share of rows that "only when changed" saves.
 
 1. Bytes per sample. The history of bench/dataset.py (full: 1,000 Tweets x 30 days of
-   5-minute samples, 8.64 million TweetSamples; quick: 60 Tweets x 3 days, 51,840) is
+   5-minute samples, 8.64 million TweetSamples; quick: 20 Tweets x 2 days, 11,520) is
    written in key order, (Tweet, instant), which packs the key's index tighter than polls
    do. So the samples are then written again as polls write them, instant after instant
    across all Tweets, and both are measured after VACUUM ANALYZE:
@@ -29,7 +29,7 @@ from tweets.models import TweetSample
 from tweets.polling import tweet_sample_values
 from tweets.schedule import PRIVATE_WINDOW, Schedule
 
-SIZES = {True: (60, 3), False: (1000, 30)}  # quick -> (Tweets, days) of the history
+SIZES = {True: (20, 2), False: (1000, 30)}  # quick -> (Tweets, days) of the history
 SIMULATED_DAYS = {True: 2, False: 30}
 TARGET_BYTES = 160
 WORLD_SEED = 20261101
