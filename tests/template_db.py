@@ -21,7 +21,8 @@ import django
 import pytest
 from django.apps import apps
 from django.conf import settings
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, connections, transaction
+from django.test import TransactionTestCase
 from django.test.utils import setup_databases, teardown_databases
 from pytest_django.fixtures import _disable_migrations, _get_databases_for_setup
 
@@ -118,6 +119,49 @@ def _template_setup(request, keepdb: bool, createdb: bool, serialized: bool):
     return connection, original, verbosity
 
 
+# What post_migrate fills (content types, permissions): kept by the flush below instead of
+# emptied and filled again, which is what Django's flush does after every transactional test.
+KEPT = frozenset({"django_content_type", "auth_permission"})
+# A table with more rows than this is left to Django's flush (TRUNCATE).
+DELETE_AT_MOST = 20_000
+
+
+def _flush_used_tables(original):
+    """TransactionTestCase's teardown, on Postgres: DELETE the rows of the tables the test
+    wrote to, in one transaction (the foreign keys are deferred), instead of Django's flush,
+    a TRUNCATE of every table (each a new file, fsynced) and then post_migrate building every
+    content type and permission again: 1.5 s a test on the loaded machine, 0.6 s of it CPU.
+    The tables end as the flush leaves them: empty, but for the content types and
+    permissions, which the flush would build again the same."""
+
+    def teardown(self):
+        connection = connections["default"]
+        if (
+            self.available_apps is not None
+            or self.serialized_rollback
+            or set(self._databases_names(include_mirrors=False)) != {"default"}
+            or connection.vendor != "postgresql"
+        ):
+            return original(self)
+        quote = connection.ops.quote_name
+        names = connection.introspection.django_table_names(only_existing=True)
+        tables = sorted(set(names) - KEPT)
+        probe = " UNION ALL ".join(
+            f"SELECT %s, (SELECT count(*) FROM (SELECT 1 FROM {quote(t)} LIMIT %s) AS rows)"
+            for t in tables
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(probe, [v for t in tables for v in (t, DELETE_AT_MOST + 1)])
+            used = {table: count for table, count in cursor.fetchall() if count}
+        if any(count > DELETE_AT_MOST for count in used.values()):
+            return original(self)
+        with transaction.atomic(using="default"), connection.cursor() as cursor:
+            for table in sorted(used):
+                cursor.execute(f"DELETE FROM {quote(table)}")
+
+    return teardown
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(
     request,
@@ -157,7 +201,10 @@ def django_db_setup(
         connection, original, verbosity = _template_setup(
             request, django_db_keepdb, django_db_createdb, "default" in serialized_aliases
         )
-    yield
+    with pytest.MonkeyPatch.context() as patch:
+        flush = TransactionTestCase._fixture_teardown
+        patch.setattr(TransactionTestCase, "_fixture_teardown", _flush_used_tables(flush))
+        yield
     if not django_db_keepdb:
         with django_db_blocker.unblock():
             connection.creation.destroy_test_db(original, verbosity)
