@@ -238,8 +238,9 @@ def _forgotten_on_error():
     try:
         yield
     except Exception:
-        _MADE.pop(connection.connection, None)
-        _PREPARED.pop(connection.connection, None)
+        if connection.connection is not None:  # not closed by the error
+            _MADE.pop(connection.connection, None)
+            _PREPARED.pop(connection.connection, None)
         raise
 
 
