@@ -11,7 +11,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's chromium-headless-shell: Chromium's old headless shell, the build Playwright
+# itself uses for headless runs. It renders with the same engine as the full browser but
+# without its UI stack, and costs about 30 % less CPU on the browser tests (84 s -> 60 s
+# for tests/browser and the admin walk in one process). CHROMIUM= picks another binary,
+# /usr/bin/chromium for instance.
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium-headless-shell")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -39,7 +44,7 @@ class BrowserProcess:
 
     def __init__(self):
         if not os.path.exists(CHROMIUM):
-            pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (see .ci/run)")
+            pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium-headless-shell (.ci/run)")
         from playwright.sync_api import sync_playwright
 
         self._manager = sync_playwright()
