@@ -36,7 +36,11 @@ install: $(VENV)/.installed node_modules/.installed
 
 install-runtime: $(VENV)/.runtime node_modules/.installed
 
+# Bytecode is written (PYTHONDONTWRITEBYTECODE cleared): where the environment sets it, every
+# test process, Celery worker and gunicorn would compile the project again, and pytest
+# rewrite every test module's asserts again, at every start.
 test: install
+	PYTHONDONTWRITEBYTECODE= \
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
 	$(PY) -m pytest -n $(TEST_PROCESSES) --dist worksteal $(PYTEST_ARGS)
