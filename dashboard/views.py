@@ -92,7 +92,7 @@ def dashboard_view(*, json: bool = False):
 
 def _accounts(request) -> list[XAccount]:
     """Every account the person may see, owned or shared (seeing one is a viewer's right)."""
-    return list(XAccount.objects.visible_to(request.user).order_by("username"))
+    return XAccount.objects.visible_list(request.user)
 
 
 def _chosen(choices: list[XAccount], account_id: int | None) -> list[XAccount]:

@@ -68,13 +68,25 @@ def totals(account_ids, period: Period, context: str = "total") -> dict[str, int
 
 
 ROLLUPS = HourlyRollup._meta.db_table
-# Both periods' sums in one pass over the hourly-rollup index (account, context, bucket).
-# Written once: the ORM rebuilds these 2 x 11 filtered sums on every call, which took
-# longer than the database takes to add them up.
+POLL_RUNS = PollRun._meta.db_table
+# Whether an ok poll of these accounts ran in [since, until): `_measured`'s question, asked
+# in the same statement as the sums (a query of its own cost more to build in the ORM than
+# the database took to answer it).
+POLLED_SQL = f"""EXISTS (
+    SELECT 1 FROM {POLL_RUNS} WHERE account_id = ANY(%(ids)s)
+        AND outcome = '{PollRun.Outcome.OK.value}' AND started_at >= %({{since}})s
+        AND started_at < %({{until}})s
+)"""
+# Both periods' sums in one pass over the hourly-rollup index (account, context, bucket),
+# and whether each period was polled. Written once: the ORM rebuilds these 2 x 11 filtered
+# sums on every call, which took longer than the database takes to add them up.
 TOTALS_WITH_PREVIOUS_SQL = f"""
     SELECT {", ".join(f"(sum({c}) FILTER (WHERE bucket >= %(start)s))::bigint"
                       for c in ROLLUP_COLUMNS)},
-        {", ".join(f"(sum({c}) FILTER (WHERE bucket < %(start)s))::bigint" for c in ROLLUP_COLUMNS)}
+        {", ".join(f"(sum({c}) FILTER (WHERE bucket < %(start)s))::bigint"
+                   for c in ROLLUP_COLUMNS)},
+        {POLLED_SQL.format(since="start", until="end")},
+        {POLLED_SQL.format(since="before", until="start")}
     FROM {ROLLUPS}
     WHERE account_id = ANY(%(ids)s) AND context = %(context)s
         AND bucket >= %(before)s AND bucket < %(end)s
@@ -93,26 +105,34 @@ def totals_with_previous(account_ids, period: Period, context: str = "total") ->
     }
     with connection.cursor() as cursor:
         cursor.execute(TOTALS_WITH_PREVIOUS_SQL, params)
-        sums = cursor.fetchone()
+        *sums, polled, polled_before = cursor.fetchone()
     width = len(ROLLUP_COLUMNS)
     return tuple(
-        _measured(account_ids, span, dict(zip(ROLLUP_COLUMNS, values, strict=True)))
-        for span, values in ((period, sums[:width]), (previous, sums[width:]))
+        _as_totals(dict(zip(ROLLUP_COLUMNS, values, strict=True)), lambda polled=polled: polled)
+        for values, polled in ((sums[:width], polled), (sums[width:], polled_before))
     )
 
 
 def _measured(account_ids, period: Period, sums: dict) -> dict[str, int] | None:
     """Sums as totals; None when there are none and no poll ran in the period (the poll
     runs are asked only then: any gain means the period was measured)."""
-    if all(value is None for value in sums.values()):
-        polled = PollRun.objects.filter(
+
+    def polled() -> bool:
+        return PollRun.objects.filter(
             account_id__in=account_ids,
             outcome=PollRun.Outcome.OK,
             started_at__gte=period.start,
             started_at__lt=period.end,
         ).exists()
-        if not polled:
-            return None
+
+    return _as_totals(sums, polled)
+
+
+def _as_totals(sums: dict, polled) -> dict[str, int] | None:
+    """Sums as totals (a missing sum is 0); None when there is no sum at all and polled()
+    says no poll ran in the period: not measured, which is not zero."""
+    if all(value is None for value in sums.values()) and not polled():
+        return None
     return {name: value or 0 for name, value in sums.items()}
 
 

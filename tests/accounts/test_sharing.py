@@ -268,3 +268,23 @@ def test_the_admin_lists_who_an_account_is_shared_with(client, django_user_model
     client.force_login(root)
     page = client.get(f"/admin/accounts/xaccount/{demo.pk}/change/").content.decode()
     assert "accesses-TOTAL_FORMS" in page and 'value="manager" selected' in page
+
+
+def test_the_list_the_dashboard_reads_is_visible_to_by_username(alice, bob, charlie):
+    """visible_list runs visible_to's SQL, built once per process: for the owner, a person
+    given access, one with none and the signed-out, the same accounts in the same order."""
+    from django.contrib.auth.models import AnonymousUser
+
+    mine = [make_account(alice, name) for name in ("sandbox_newcomer", "sandbox_demo")]
+    AccountAccess.objects.create(account=mine[0], user=bob, role="viewer", granted_by=alice)
+    make_account(charlie, "sandbox_big")
+    for person in (alice, bob, charlie, AnonymousUser()):
+        expected = list(XAccount.objects.visible_to(person).order_by("username"))
+        listed = XAccount.objects.visible_list(person)
+        assert listed == expected and all(type(a) is XAccount for a in listed), person
+    assert [a.username for a in XAccount.objects.visible_list(alice)] == [
+        "sandbox_demo",
+        "sandbox_newcomer",
+    ]
+    assert XAccount.objects.visible_list(bob) == [mine[0]]
+    assert XAccount.objects.visible_list(AnonymousUser()) == []
