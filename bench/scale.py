@@ -174,6 +174,7 @@ class ScaleRun:
             self.start("beat", ["beat", "-s", str(self.tmp / "beat")])
             cpu = resource.getrusage(resource.RUSAGE_SELF)
             workers = self.start_workers(max(self.plan.workers))
+            self.tick_now()
             self.warm_up(cpu)
             self.spread_last_polls()
             for k in self.plan.workers:
@@ -272,6 +273,14 @@ class ScaleRun:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"workers {sorted(names)} did not answer within 180 s")
         return workers
+
+    def tick_now(self) -> None:
+        """One tick sent at once, the task beat sends: the first polls start as soon as
+        the workers answer, not when beat's first tick comes, a whole tick interval after
+        it started (a wait the warm-up would only add to the run's length)."""
+        from metricsdash.celery import app
+
+        app.send_task(self.settings.CELERY_BEAT_SCHEDULE["poll-tick"]["task"])
 
     def stop(self, processes: list[Process]) -> None:
         for process in processes:
