@@ -17,8 +17,10 @@ the rules and writes:
    last_polled_at (every Tweet the poll read) and final_private_at.
 
 `CopyWriter` (Postgres) does it set-based, in a fixed number of round trips whatever the
-number of Tweets: one COPY per sample table into the session's temporary scratch table,
-then one prepared statement for all of a poll's batches. Its Tweet part is one UPDATE of
+number of Tweets: the account's lock and the lookup of the stored Tweets and media in one
+round trip (store()), one binary COPY per sample table into the session's temporary
+scratch table, then one prepared statement for all of a poll's batches, run with its
+generic plan (planned once per session, not for every poll). Its Tweet part is one UPDATE of
 the polled Tweets joined to their rows and to each one's latest sample (by the table's
 key), which records the poll (rule 4) and returns each row's values (carried ones from
 that sample, rule 1), whether they changed, and the Tweet's posting time and kind (a
@@ -46,6 +48,8 @@ from datetime import UTC, datetime
 
 from django.db import connection, transaction
 from django.db.models import Case, F, Value, When
+
+from accounts.models import XAccount
 
 from .metrics import CONTEXTS, TWEET_SAMPLE_COLUMNS, VIDEO_SAMPLE_COLUMNS
 from .models import HourlyRollup, Media, Tweet, TweetSample, VideoSample
@@ -103,8 +107,13 @@ def _set_for(keys, value, field: str) -> Case:
 class OrmWriter:
     """The rules in Python, through the ORM, on any database."""
 
-    def known(self, ids: list[int], media_keys: list[str]) -> tuple[dict[int, tuple], set]:
-        """{id: (kind, promoted)} of the Tweets already stored, and the media keys stored."""
+    def known(
+        self, ids: list[int], media_keys: list[str], lock: int | None = None
+    ) -> tuple[dict[int, tuple], set]:
+        """{id: (kind, promoted)} of the Tweets already stored, and the media keys stored;
+        first, when `lock` is an account's id, that account's row lock (store())."""
+        if lock is not None:
+            list(XAccount.objects.select_for_update().filter(pk=lock).values_list("pk"))
         rows = Tweet.objects.filter(pk__in=ids).values_list("id", "kind", "promoted")
         media = Media.objects.filter(pk__in=media_keys).values_list("pk", flat=True)
         return {row[0]: row[1:] for row in rows}, set(media)
@@ -183,17 +192,31 @@ class CopyWriter(OrmWriter):
     """Postgres: a COPY of each batch into a scratch table, then the rules for every batch
     in one statement."""
 
-    def known(self, ids: list[int], media_keys: list[str]) -> tuple[dict[int, tuple], set]:
+    def known(
+        self, ids: list[int], media_keys: list[str], lock: int | None = None
+    ) -> tuple[dict[int, tuple], set]:
         """Both in one statement; the ids as one array literal (psycopg would adapt them
-        one by one), the media keys as an array."""
+        one by one), the media keys as an array. The account's lock, when asked for, is a
+        statement of its own sent in the same round trip, before it: that statement
+        waits for the lock, and the lookup then reads under a snapshot taken after it
+        (each statement of a query string takes its own, at read committed)."""
+        locking = ""
+        if lock is not None:
+            locking = f"SELECT id FROM {XAccount._meta.db_table} WHERE id = %s FOR UPDATE; "
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT id, kind, promoted, NULL FROM {Tweet._meta.db_table}"
+                f"{locking}SELECT id, kind, promoted, NULL FROM {Tweet._meta.db_table}"
                 " WHERE id = ANY(%s::bigint[]) UNION ALL"
                 f" SELECT NULL, NULL, NULL, {Media._meta.pk.column} FROM {Media._meta.db_table}"
                 f" WHERE {Media._meta.pk.column} = ANY(%s::text[])",
-                ["{" + ",".join(map(str, ids)) + "}", media_keys],
+                [
+                    *([lock] if lock is not None else []),
+                    "{" + ",".join(map(str, ids)) + "}",
+                    media_keys,
+                ],
             )
+            if lock is not None:
+                cursor.nextset()
             rows = cursor.fetchall()
         tweets = {row[0]: row[1:3] for row in rows if row[3] is None}
         return tweets, {row[3] for row in rows if row[3] is not None}
@@ -202,11 +225,13 @@ class CopyWriter(OrmWriter):
         batches = [batch for batch in batches if batch.rows]
         if not batches:
             return 0
+        shapes = tuple(_shape(batch) for batch in batches)
         with connection.cursor() as cursor, _forgotten_on_error():
-            _ready_scratch(cursor, batches)
-            for batch in batches:
-                scratch, columns = _scratch(batch)
-                with cursor.copy(f"COPY {scratch} ({', '.join(columns)}) FROM STDIN") as copy:
+            _ready_scratch(cursor, shapes)
+            for batch, shape in zip(batches, shapes, strict=True):
+                # Binary, with the columns' types given: psycopg then formats no text.
+                with cursor.copy(shape.copy) as copy:
+                    copy.set_types(shape.types)
                     write = copy.write_row
                     if batch.polled:
                         for key, values, _, _, carry, final in batch.rows:
@@ -214,12 +239,14 @@ class CopyWriter(OrmWriter):
                     else:
                         for key, values, posted, gains, carry, final in batch.rows:
                             write((key, *values, gains, carry, final, posted))
-            name = _prepared(cursor, _rules_sql(batches))
+            name = _prepared(cursor, _rules_sql(shapes, batches))
             instant = batches[0].instant
+            # One plan for every poll (see _prepared), for this transaction only.
             cursor.execute(
-                f"EXECUTE {name} (%s, %s, %s)",
+                f"SET LOCAL plan_cache_mode = force_generic_plan; EXECUTE {name} (%s, %s, %s)",
                 [instant, rollups.account_id, hour_of(instant.astimezone(UTC))],
             )
+            cursor.nextset()
             return cursor.fetchone()[0]
 
 
@@ -248,9 +275,14 @@ def _prepared(cursor, sql: str) -> str:
     """The name of the session's prepared statement for this rules statement (its
     parameters: the instant, the account, the instant's hour), prepared on first use.
     Its parsing and planning cost about a tenth of a poll's write, and a poll runs the
-    same statement every time (Postgres plans it for the values for five runs, then keeps
-    one plan). PREPARE is not undone by a rollback; a scratch table it names that was is
-    found again by name when the statement next runs. Django leaves psycopg's own
+    same statement every time. Left to itself, Postgres plans it for the values of each of
+    the first five runs, then keeps a generic plan only if that one's estimate is no
+    worse; after the sample tables changed much (the benchmark empties them between
+    rounds) it planned every run again, about 1.5 ms a poll. The writer therefore runs it
+    under `SET LOCAL plan_cache_mode = force_generic_plan` (for that transaction only):
+    the parameters only filter and label rows already joined by key, so a plan made for
+    their values is no better. PREPARE is not undone by a rollback; a scratch table it
+    names that was is found again by name when the statement next runs. Django leaves psycopg's own
     prepared statements off (for connection poolers); the poll's scratch tables already
     need the session to last, so this needs nothing more."""
     prepared = _PREPARED.setdefault(connection.connection, {})
@@ -265,7 +297,7 @@ def _prepared(cursor, sql: str) -> str:
     return name
 
 
-def _ready_scratch(cursor, batches: list[Batch]) -> None:
+def _ready_scratch(cursor, shapes: tuple["_Shape", ...]) -> None:
     """Make sure each batch's scratch table exists and is empty, in at most one round trip
     and usually none. Rows go at every commit (ON COMMIT DELETE ROWS) and with a rollback,
     so a poll that is its own transaction finds them empty; one inside a longer
@@ -274,14 +306,8 @@ def _ready_scratch(cursor, batches: list[Batch]) -> None:
     made it commits: a rolled-back CREATE leaves none behind."""
     raw = connection.connection
     made = _MADE.get(raw, set())
-    names = [_scratch(batch)[0] for batch in batches]
-    statements = [
-        f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} ON COMMIT DELETE ROWS AS SELECT"
-        f" {', '.join(_scratch_columns(batch))} FROM {batch.model._meta.db_table}"
-        " WITH NO DATA"
-        for batch, name in zip(batches, names, strict=True)
-        if name not in made
-    ]
+    names = [shape.scratch for shape in shapes]
+    statements = [shape.create for shape in shapes if shape.scratch not in made]
     if len(connection.atomic_blocks) > 1:
         statements += [f"DELETE FROM {name}" for name in names]
     if not statements:
@@ -291,10 +317,67 @@ def _ready_scratch(cursor, batches: list[Batch]) -> None:
         transaction.on_commit(lambda: _MADE.setdefault(raw, set()).update(names))
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What a batch's part of the SQL depends on (its table, columns, carried columns and
+    rollup pairs), worked out once per process: its scratch table (_scratch), the CREATE
+    of it, the binary COPY into it and the types of its columns for that COPY."""
+
+    key: tuple
+    scratch: str
+    create: str
+    copy: str
+    types: tuple[str, ...]
+
+
+# {shape key: _Shape}, and {shape keys of a poll's batches: the rules statement}.
+_SHAPES: dict[tuple, _Shape] = {}
+_RULES: dict[tuple, str] = {}
+_FLAG_TYPES = {"gains": "boolean", "carry": "boolean", "final": "boolean", "posted": "timestamptz"}
+
+
+def _shape(batch: Batch) -> _Shape:
+    key = (
+        batch.model,
+        batch.columns,
+        batch.carried,
+        tuple((context, tuple(pairs)) for context, pairs in batch.pairs.items()),
+    )
+    shape = _SHAPES.get(key)
+    if shape is None:
+        scratch, columns = _scratch(batch)
+        fields = {f.column: f for f in batch.model._meta.concrete_fields if f.column}
+        types = tuple(
+            # psycopg knows a type by its SQL name, without a length ("varchar(40)").
+            _FLAG_TYPES.get(c) or fields[c].db_type(connection).split("(")[0]
+            for c in columns
+        )
+        shape = _SHAPES[key] = _Shape(
+            key=key,
+            scratch=scratch,
+            create=(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {scratch} ON COMMIT DELETE ROWS AS"
+                f" SELECT {', '.join(_scratch_columns(batch))}"
+                f" FROM {batch.model._meta.db_table} WITH NO DATA"
+            ),
+            # The WHERE keeps nothing out: a volatile one makes COPY insert row by row
+            # instead of in buffers of up to 1,000 rows, each of which registers the
+            # table's row type with the transaction's resource owner, all in one hash
+            # chain (quadratic: on Postgres 15, 3 ms of backend CPU for 1,000 Tweets in
+            # buffers, 1.5 ms row by row into a table with no index).
+            copy=(
+                f"COPY {scratch} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
+                " WHERE random() >= 0"
+            ),
+            types=types,
+        )
+    return shape
+
+
 def _scratch_columns(batch: Batch) -> list[str]:
     """The scratch table's columns (_scratch) as `SELECT` expressions over the sample
     table: its key and metric columns, then the flags and the posting time."""
-    types = {"gains": "boolean", "carry": "boolean", "final": "boolean", "posted": "timestamptz"}
+    types = _FLAG_TYPES
     return [c if c not in types else f"NULL::{types[c]} AS {c}" for c in _scratch(batch)[1]]
 
 
@@ -391,7 +474,17 @@ def _batch_sql(batch: Batch) -> tuple[list[str], str]:
     ], f"{name}_polled p JOIN {name}_written w ON w.{key} = p.{key} WHERE p.gains"
 
 
-def _rules_sql(batches: list[Batch]) -> str:
+def _rules_sql(shapes: tuple[_Shape, ...], batches: list[Batch]) -> str:
+    """_rules_statement for batches of these shapes, built once per process: a poll's
+    statement is looked up by its text among the session's prepared ones."""
+    key = tuple(shape.key for shape in shapes)
+    sql = _RULES.get(key)
+    if sql is None:
+        sql = _RULES[key] = _rules_statement(batches)
+    return sql
+
+
+def _rules_statement(batches: list[Batch]) -> str:
     """The rules (module docstring) for every batch of a poll as one statement: each
     batch's CTEs (_batch_sql), then the gains of all of them summed per hour, a row per
     context upserted into the rollups (one upsert: a statement may touch a row once).

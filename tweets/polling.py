@@ -334,14 +334,16 @@ def tweet_sample_row(tweet: dict, promoted: dict | None, metrics=TWEET_METRICS) 
     (NULL where X gave nothing), unchecked; `promoted` is the Tweet's promoted_metrics,
     asked for in a request of its own. _sample_row with _group and _totals inline: this
     runs for every Tweet a poll reads."""
-    *_, totals, split = _reading_plan(metrics)
-    public, private = tweet.get("public_metrics"), tweet.get("non_public_metrics")
-    organic = tweet.get("organic_metrics")
+    plan = _reading_plan(metrics)
+    totals, split = plan[3], plan[4]
+    get = tweet.get
+    total, private = get("public_metrics"), get("non_public_metrics")
+    organic = get("organic_metrics")
+    if not isinstance(total, dict):
+        total = {}
     # Some totals exist only in non_public_metrics (the click counts, the playback counts).
-    total = {
-        **(private if isinstance(private, dict) else {}),
-        **(public if isinstance(public, dict) else {}),
-    }
+    if private and isinstance(private, dict):
+        total = {**private, **total}
     return (
         totals(total) + split(organic if isinstance(organic, dict) else {}) + split(promoted or {})
     )
@@ -468,13 +470,15 @@ def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[
     only for samples written. A fixed number of statements, whatever the number of Tweets
     (tweets/ingest.py).
     """
-    list(XAccount.objects.select_for_update().filter(pk=account.pk).values_list("pk"))
     writer = database_writer()
     ids = [int(tid) for tid in fetched.tweets]
     media_keys = list(fetched.media)
-    # id -> (kind, promoted before this poll); the media keys stored
-    known, known_media = writer.known(ids, media_keys)
-    posted = {int(tid): _created_at(data) for tid, data in fetched.tweets.items()}
+    # The account's row lock, then id -> (kind, promoted before this poll) and the media
+    # keys stored (on Postgres in one round trip).
+    known, known_media = writer.known(ids, media_keys, lock=account.pk)
+    posted = {
+        key: _created_at(data) for key, data in zip(ids, fetched.tweets.values(), strict=True)
+    }
     new_tweets = [
         Tweet(
             id=int(tid),
@@ -520,20 +524,21 @@ def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[
     rollups = Rollups(account.pk)
     samples = Batch(TweetSample, instant, TWEET_ROLLUP_COLUMNS, carried=PROMOTED_COLUMNS)
     promoted, checked, private = fetched.promoted, fetched.promoted_checked, fetched.private
-    for tid, data in fetched.tweets.items():
-        key = int(tid)
-        kind, was_promoted = known[key]
-        paid = promoted.get(tid)
-        samples.add(
+    retweet = Tweet.Kind.RETWEET
+    # Batch.add's rows, built in one comprehension: this runs for every Tweet a poll reads.
+    samples.rows = [
+        (
             key,
-            tweet_sample_row(data, paid),
+            tweet_sample_row(data, paid := promoted.get(tid)),
             posted[key],
-            # A Retweet's counts are the original's, never the account's reach.
-            gains=kind != Tweet.Kind.RETWEET,
-            # Promoted counts not asked for this time are carried forward rather than lost.
-            carry=paid is None and private and was_promoted and tid not in checked,
-            final=tid in final,
+            # gains: a Retweet's counts are the original's, never the account's reach.
+            (stored := known[key])[0] != retweet,
+            # carry: promoted counts not asked for this time are carried forward, not lost.
+            paid is None and private and stored[1] and tid not in checked,
+            tid in final,  # final
         )
+        for key, (tid, data) in zip(ids, fetched.tweets.items(), strict=True)
+    ]
     check_counts([row[1] for row in samples.rows], TWEET_METRICS)
 
     first_posted = {}
