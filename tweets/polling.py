@@ -481,16 +481,16 @@ def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[
     }
     new_tweets = [
         Tweet(
-            id=int(tid),
+            id=key,
             account=account,
             # Postgres text cannot hold NUL; X never sends one in a Tweet's text.
             text=str(data.get("text", "")).replace("\x00", "")[:10_000],
-            created_at=posted[int(tid)],
+            created_at=posted[key],
             kind=_kind(data),
             first_seen_at=instant,
         )
-        for tid, data in fetched.tweets.items()
-        if int(tid) not in known
+        for key, data in zip(ids, fetched.tweets.values(), strict=True)
+        if key not in known
     ]
     Tweet.objects.bulk_create(new_tweets)
     known.update({tweet.id: (tweet.kind, False) for tweet in new_tweets})
