@@ -18,19 +18,20 @@ the rules and writes:
 
 `CopyWriter` (Postgres) does it set-based, in a fixed number of round trips whatever the
 number of Tweets: the account's lock and the lookup of the stored Tweets and media in one
-round trip (store()), one binary COPY per sample table into the session's temporary
-scratch table, then one prepared statement for all of a poll's batches, run with its
-generic plan (planned once per session, not for every poll). Its Tweet part is one UPDATE of
-the polled Tweets joined to their rows and to each one's latest sample (by the table's
-key), which records the poll (rule 4) and returns each row's values (carried ones from
-that sample, rule 1), whether they changed, and the Tweet's posting time and kind (a
-Retweet gains nothing); the changed ones are inserted. The
-account's row lock (store()) serialises a Tweet's polls, so that insert meets no
+round trip (`known`, for store()), one binary COPY per sample table into the session's
+temporary scratch table (row by row: see _Shape), then one prepared statement for all of
+a poll's batches, run with its generic plan (planned once per session, not at every
+poll: _prepared). Its Tweet part is one UPDATE of the polled Tweets joined to their rows
+and to each one's latest sample (by the table's key), which records the poll (rule 4) and
+returns each row's values (carried ones from that sample, rule 1), whether they changed,
+and the Tweet's posting time and kind (a Retweet gains nothing); the changed ones are
+inserted. The account's row lock (store()) serialises a Tweet's polls, so that insert meets no
 conflict; video samples, whose media two accounts' Tweets can carry, are inserted ON
 CONFLICT DO NOTHING and only those written update their media and gain. The gains of
 every batch are summed per hour in one pass and upserted as a row per context (rule 3).
 The scratch tables (emptied at every commit) and the prepared statement last as long as
-the database session, so a poll's write is a COPY per table and one EXECUTE, and
+the database session, and the statement's text and each scratch table's COPY are built
+once per process, so a poll's write is a COPY per table and one EXECUTE, and
 migration 0010 leaves room on each Tweet's page for the poll's update to stay there (a
 HOT update, without index entries). bench/ingest.py measures it; docs/BENCHMARKS.md says
 what it costs.
