@@ -62,7 +62,11 @@ class RunningSandbox:
         self.server = make_server(config, host, port)
         self.sandbox: Sandbox = self.server.get_app().sandbox
         self.url = f"http://{host}:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # serve_forever looks for a shutdown every poll_interval (0.5 s by default): stop()
+        # waited for that, half a second per sandbox stopped.
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
 
     def stop(self):

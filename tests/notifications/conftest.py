@@ -61,7 +61,10 @@ class Receiver:
         netloc = f"[{host}]" if ":" in host else host
         scheme = "https" if tls else "http"
         self.url = f"{scheme}://{netloc}:{self.port}/hooks/metricsdash"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # A shutdown is seen within poll_interval (0.5 s by default).
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def stop(self):
         self.server.shutdown()
