@@ -524,21 +524,19 @@ def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[
     rollups = Rollups(account.pk)
     samples = Batch(TweetSample, instant, TWEET_ROLLUP_COLUMNS, carried=PROMOTED_COLUMNS)
     promoted, checked, private = fetched.promoted, fetched.promoted_checked, fetched.private
-    retweet = Tweet.Kind.RETWEET
-    # Batch.add's rows, built in one comprehension: this runs for every Tweet a poll reads.
-    samples.rows = [
-        (
+    for key, (tid, data) in zip(ids, fetched.tweets.items(), strict=True):
+        kind, was_promoted = known[key]
+        paid = promoted.get(tid)
+        samples.add(
             key,
-            tweet_sample_row(data, paid := promoted.get(tid)),
+            tweet_sample_row(data, paid),
             posted[key],
-            # gains: a Retweet's counts are the original's, never the account's reach.
-            (stored := known[key])[0] != retweet,
-            # carry: promoted counts not asked for this time are carried forward, not lost.
-            paid is None and private and stored[1] and tid not in checked,
-            tid in final,  # final
+            # A Retweet's counts are the original's, never the account's reach.
+            gains=kind != Tweet.Kind.RETWEET,
+            # Promoted counts not asked for this time are carried forward rather than lost.
+            carry=paid is None and private and was_promoted and tid not in checked,
+            final=tid in final,
         )
-        for key, (tid, data) in zip(ids, fetched.tweets.items(), strict=True)
-    ]
     check_counts([row[1] for row in samples.rows], TWEET_METRICS)
 
     first_posted = {}

@@ -108,7 +108,7 @@ def totals_with_previous(account_ids, period: Period, context: str = "total") ->
         *sums, polled, polled_before = cursor.fetchone()
     width = len(ROLLUP_COLUMNS)
     return tuple(
-        _as_totals(dict(zip(ROLLUP_COLUMNS, values, strict=True)), lambda polled=polled: polled)
+        _as_totals(dict(zip(ROLLUP_COLUMNS, values, strict=True)), polled)
         for values, polled in ((sums[:width], polled), (sums[width:], polled_before))
     )
 
@@ -116,22 +116,21 @@ def totals_with_previous(account_ids, period: Period, context: str = "total") ->
 def _measured(account_ids, period: Period, sums: dict) -> dict[str, int] | None:
     """Sums as totals; None when there are none and no poll ran in the period (the poll
     runs are asked only then: any gain means the period was measured)."""
-
-    def polled() -> bool:
-        return PollRun.objects.filter(
+    measured = any(value is not None for value in sums.values()) or (
+        PollRun.objects.filter(
             account_id__in=account_ids,
             outcome=PollRun.Outcome.OK,
             started_at__gte=period.start,
             started_at__lt=period.end,
         ).exists()
+    )
+    return _as_totals(sums, measured)
 
-    return _as_totals(sums, polled)
 
-
-def _as_totals(sums: dict, polled) -> dict[str, int] | None:
-    """Sums as totals (a missing sum is 0); None when there is no sum at all and polled()
-    says no poll ran in the period: not measured, which is not zero."""
-    if all(value is None for value in sums.values()) and not polled():
+def _as_totals(sums: dict, polled: bool) -> dict[str, int] | None:
+    """Sums as totals (a missing sum is 0); None when there is no sum at all and no poll
+    ran in the period: not measured, which is not zero."""
+    if not polled and all(value is None for value in sums.values()):
         return None
     return {name: value or 0 for name, value in sums.items()}
 
