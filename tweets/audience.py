@@ -21,15 +21,15 @@ import logging
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Max, Q, Sum, Window
-from django.db.models.functions import RowNumber, Trunc
+from django.db import connection
+from django.db.models import F, Max
 
 from accounts.models import XAccount
 from xapi.client import BadResponse, RateLimited, ServerError, XClient
 
 from .models import AudienceHourly, AudienceSample, PollRun, Tweet
-from .periods import Period, auto_interval, bucket_starts, labels, partial_index
-from .rollups import KPI, as_of, ratio
+from .periods import Period, auto_interval, bucket_span, labels, partial_index
+from .rollups import KPI, SERIES_BUCKETS, as_of, ratio
 
 logger = logging.getLogger(__name__)
 
@@ -122,34 +122,46 @@ AUDIENCE_LABELS = {
 }
 
 
+AUDIENCE_HOURLY = AudienceHourly._meta.db_table
+AUDIENCE_SAMPLES = AudienceSample._meta.db_table
+TWEETS = Tweet._meta.db_table
+# Whether a poll of these accounts read the audience in [since, until): a period with no
+# net follows is 0 when one did, not measured (None) when none did.
+AUDIENCE_READ_SQL = f"""EXISTS (
+    SELECT 1 FROM {PollRun._meta.db_table} WHERE account_id = ANY(%(ids)s) AND audience_read
+        AND started_at >= %({{since}})s AND started_at < %({{until}})s
+)"""
+# Both periods' net follows in one pass, and whether each period read the audience.
+# Written once: the ORM took longer to build the aggregate than the database to answer it.
+NET_FOLLOWS_SQL = f"""
+    SELECT (sum(net_follows) FILTER (WHERE bucket >= %(start)s))::bigint,
+        (sum(net_follows) FILTER (WHERE bucket < %(start)s))::bigint,
+        {AUDIENCE_READ_SQL.format(since="start", until="end")},
+        {AUDIENCE_READ_SQL.format(since="before", until="start")}
+    FROM {AUDIENCE_HOURLY}
+    WHERE account_id = ANY(%(ids)s) AND bucket >= %(before)s AND bucket < %(end)s
+"""  # fmt: skip
+
+
 def net_follows_with_previous(account_ids, period: Period) -> tuple[int | None, int | None]:
     """Followers gained less followers lost in the period and in the previous one, summed
     in one query; None for a period where no poll read them."""
-    previous = period.previous
-    sums = AudienceHourly.objects.filter(
-        account_id__in=account_ids, bucket__gte=previous.start, bucket__lt=period.end
-    ).aggregate(
-        now=Sum("net_follows", filter=Q(bucket__gte=period.start)),
-        before=Sum("net_follows", filter=Q(bucket__lt=period.start)),
-    )
-    return (
-        _read_or_none(account_ids, period, sums["now"]),
-        _read_or_none(account_ids, previous, sums["before"]),
-    )
+    params = {
+        "ids": list(account_ids),
+        "before": period.previous.start,
+        "start": period.start,
+        "end": period.end,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(NET_FOLLOWS_SQL, params)
+        now, before, read, read_before = cursor.fetchone()
+    return _read_or_none(now, read), _read_or_none(before, read_before)
 
 
-def _read_or_none(account_ids, period: Period, total: int | None) -> int | None:
+def _read_or_none(total: int | None, read: bool) -> int | None:
     """A sum of net follows, 0 when polls read the audience but nobody came or went, None
-    when none did (the poll runs are asked only when there is no sum)."""
-    if total is not None:
-        return total
-    read = PollRun.objects.filter(
-        account_id__in=account_ids,
-        audience_read=True,
-        started_at__gte=period.start,
-        started_at__lt=period.end,
-    ).exists()
-    return 0 if read else None
+    when none did."""
+    return total if total is not None else 0 if read else None
 
 
 def audience_kpis(account_ids, period: Period, current: dict | None, previous: dict | None):
@@ -173,24 +185,36 @@ def audience_kpis(account_ids, period: Period, current: dict | None, previous: d
     ]
 
 
-def _slot(field: str, interval: str, tz: ZoneInfo):
-    # Hours as the rollups keep them (UTC); days local.
-    return (
-        Trunc(field, "hour", tzinfo=UTC) if interval == "hour" else Trunc(field, "day", tzinfo=tz)
-    )
-
-
-def _latest_followers(account_ids, before, slot=None):
-    """Each account's last follower count before `before` (per slot, when one is given)."""
-    partition = [F("account_id")] + ([slot] if slot is not None else [])
-    rows = AudienceSample.objects.filter(
-        account_id__in=account_ids, followers__isnull=False, captured_at__lt=before
-    )
-    if slot is not None:
-        rows = rows.annotate(slot=slot)
-    return rows.annotate(
-        rank=Window(RowNumber(), partition_by=partition, order_by=F("captured_at").desc())
-    ).filter(rank=1)
+# One row per bucket, generated in the database as the impressions chart has them
+# (rollups.SERIES_BUCKETS: UTC hours, or local days), each with its net follows, the Tweets
+# posted (Retweets are not the account's own), and the followers at its end: each account's
+# latest count before then, one step down its (account, captured_at) key, summed only when
+# every account has one.
+AUDIENCE_SERIES_SQL = f"""
+    SELECT extract(epoch FROM b.start)::float8,
+        (SELECT sum(net_follows)::bigint FROM {AUDIENCE_HOURLY}
+         WHERE account_id = ANY(%(ids)s)
+             AND bucket >= greatest(b.start, %(start)s) AND bucket < b.stop),
+        (SELECT count(*) FROM {TWEETS}
+         WHERE account_id = ANY(%(ids)s) AND kind <> '{Tweet.Kind.RETWEET.value}'
+             AND created_at >= greatest(b.start, %(start)s) AND created_at < b.stop),
+        (SELECT CASE WHEN count(latest.followers) = cardinality(%(ids)s::bigint[])
+                THEN sum(latest.followers)::bigint END
+         FROM unnest(%(ids)s::bigint[]) AS account(id) LEFT JOIN LATERAL (
+             SELECT followers FROM {AUDIENCE_SAMPLES}
+             WHERE account_id = account.id AND followers IS NOT NULL AND captured_at < b.stop
+             ORDER BY captured_at DESC LIMIT 1
+         ) AS latest ON true)
+    FROM (
+        SELECT start, least(lead(start) OVER (ORDER BY start), %(end)s) AS stop
+        FROM {{buckets}} AS buckets(start)
+    ) AS b
+    ORDER BY b.start
+"""  # fmt: skip
+AUDIENCE_SERIES_STATEMENTS = {
+    interval: AUDIENCE_SERIES_SQL.format(buckets=buckets)
+    for interval, (buckets, _slot) in SERIES_BUCKETS.items()
+}
 
 
 def audience_series(
@@ -202,59 +226,32 @@ def audience_series(
 ) -> dict:
     """Followers at the end of each bucket (summed over the accounts, each one's last count
     carried forward), net follows per bucket, and the Tweets posted per bucket (Retweets
-    left out: they are not the account's own). Buckets as the impressions chart has them;
-    a bucket that starts after the last poll is missing (None), and so is a follower count
-    until every account has one. `last_poll` is read when not given."""
+    left out: they are not the account's own), in one query (AUDIENCE_SERIES_SQL). Buckets
+    as the impressions chart has them; a bucket that starts after the last poll is missing
+    (None), and so is a follower count until every account has one. `last_poll` is read
+    when not given."""
     interval = auto_interval(period) if interval == "auto" else interval
-    starts = bucket_starts(period.start, period.end, tz, interval)
-    index = {start: i for i, start in enumerate(starts)}
-    last_poll = last_poll or as_of(account_ids)
-
-    def measured(start) -> bool:
-        return last_poll is not None and start <= last_poll
-
-    gains = (
-        AudienceHourly.objects.filter(
-            account_id__in=account_ids, bucket__gte=period.start, bucket__lt=period.end
-        )
-        .annotate(slot=_slot("bucket", interval, tz))
-        .values("slot")
-        .annotate(value=Sum("net_follows"))
-        .order_by()
-    )
-    net = [0 if measured(start) else None for start in starts]
-    for row in gains:
-        net[index[row["slot"]]] = row["value"]
-
-    posted = (
-        Tweet.objects.filter(
-            account_id__in=account_ids, created_at__gte=period.start, created_at__lt=period.end
-        )
-        .filter(~Q(kind=Tweet.Kind.RETWEET))
-        .annotate(slot=_slot("created_at", interval, tz))
-        .values("slot")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    posts = [0] * len(starts)
-    for row in posted:
-        posts[index[row["slot"]]] = row["n"]
-
-    latest = {
-        row["account_id"]: row["followers"]
-        for row in _latest_followers(account_ids, period.start).values("account_id", "followers")
+    first, last = bucket_span(period.start, period.end, tz, interval)
+    params = {
+        "ids": sorted(set(account_ids)),
+        "tz": tz.key,
+        "start": period.start,
+        "end": period.end,
+        "first": first,
+        "last": last,
     }
-    closing: dict[int, list[tuple[int, int]]] = {}
-    in_period = _latest_followers(account_ids, period.end, _slot("captured_at", interval, tz))
-    for row in in_period.filter(captured_at__gte=period.start).values(
-        "slot", "account_id", "followers"
-    ):
-        closing.setdefault(index[row["slot"]], []).append((row["account_id"], row["followers"]))
-    followers = []
-    for i, start in enumerate(starts):
-        latest.update(closing.get(i, []))
-        known = measured(start) and len(latest) == len(set(account_ids))
-        followers.append(sum(latest.values()) if known else None)
+    with connection.cursor() as cursor:
+        cursor.execute(AUDIENCE_SERIES_STATEMENTS[interval], params)
+        rows = cursor.fetchall()
+    last_poll = last_poll or as_of(account_ids)
+    starts, net, posts, followers = [], [], [], []
+    for epoch, gained, posted, count in rows:
+        start = datetime.fromtimestamp(epoch, UTC)
+        measured = last_poll is not None and start <= last_poll
+        starts.append(start)
+        net.append(gained if gained is not None else 0 if measured else None)
+        posts.append(posted)
+        followers.append(count if measured else None)
 
     partial = partial_index(starts, period.end, last_poll)
     return {

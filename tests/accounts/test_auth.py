@@ -78,3 +78,35 @@ def test_sandbox_banner_on_every_page(client, settings):
 
     settings.X_SANDBOX = False
     assert "Sandbox data" not in client.get("/auth/login/").content.decode()
+
+
+def test_the_request_user_is_the_orms_with_its_profile(alice, bob, django_assert_num_queries):
+    """ProfileBackend.get_user runs the query the ORM built once (accounts/compiled.py):
+    the same person with every field, the profile cached when there is one and None when
+    not, nobody for an inactive person or an id that is not one."""
+    from accounts.backends import ProfileBackend
+    from accounts.models import Profile
+
+    Profile.objects.update_or_create(user=alice, defaults={"timezone": "Asia/Kolkata"})
+    Profile.objects.filter(user=bob).delete()
+    backend = ProfileBackend()
+    users = get_user_model().objects.select_related("profile")
+    for person in (alice, bob):
+        found, expected = backend.get_user(str(person.pk)), users.get(pk=person.pk)
+        assert _fields(found) == _fields(expected)
+        assert found._state.adding is False and found._state.db == "default"
+    found = backend.get_user(alice.pk)
+    assert found._state.fields_cache["profile"].timezone == "Asia/Kolkata"
+    assert found.profile.user is found  # cached both ways, as select_related does
+    assert _fields(found.profile) == _fields(Profile.objects.get(user=alice))
+    with django_assert_num_queries(0):
+        assert Profile.of_request_user(found).zone.key == "Asia/Kolkata"
+    assert backend.get_user(bob.pk)._state.fields_cache["profile"] is None
+    get_user_model().objects.filter(pk=bob.pk).update(is_active=False)
+    assert backend.get_user(bob.pk) is None
+    assert backend.get_user("not an id") is None
+    assert backend.get_user(10**9) is None
+
+
+def _fields(instance) -> dict:
+    return {name: value for name, value in vars(instance).items() if name != "_state"}

@@ -150,3 +150,50 @@ def test_no_audience_read_yet_is_missing_not_zero(link, client, alice):
     assert set(body["followers"]) == {None}
     kpis = {k["name"]: k["value"] for k in body["kpis"]}
     assert kpis == {"net_follows": None, "follows_per_1k": None}
+
+
+def test_followers_are_summed_only_once_every_account_has_a_count(alice):
+    """Two accounts, their counts at different instants: each bucket closes on each one's
+    latest count, carried forward; None until both have one, and after the last poll."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from accounts.models import XAccount
+    from tweets.audience import audience_series
+    from tweets.models import AudienceHourly, AudienceSample, Tweet
+    from tweets.periods import Period
+
+    start = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
+    hour = timedelta(hours=1)
+    one, two = (
+        XAccount.objects.create(owner=alice, x_user_id=str(n), username=f"a{n}", auth_kind="oauth2")
+        for n in (1, 2)
+    )
+    for account, minutes, followers in [
+        (one, -30, 100),  # before the period: carried into it
+        (one, 90, 110),
+        (two, 150, None),  # a read without a count does not count
+        (two, 170, 50),
+        (one, 175, 120),
+        (two, 200, 40),
+    ]:
+        AudienceSample.objects.create(
+            account=account, captured_at=start + timedelta(minutes=minutes), followers=followers
+        )
+    AudienceHourly.objects.create(account=one, bucket=start + hour, net_follows=10)
+    AudienceHourly.objects.create(account=two, bucket=start + 3 * hour, net_follows=-10)
+    for n, (account, kind) in enumerate([(one, "original"), (two, "retweet"), (two, "reply")]):
+        Tweet.objects.create(
+            id=n + 1, account=account, kind=kind, text="", created_at=start + 2 * hour,
+            first_seen_at=start,
+        )  # fmt: skip
+    period = Period(start, start + 5 * hour)
+
+    body = audience_series(
+        [one.pk, two.pk, one.pk], period, ZoneInfo("UTC"), "hour", start + 3.5 * hour
+    )
+
+    assert body["starts"] == [start + i * hour for i in range(5)]
+    assert body["followers"] == [None, None, 170, 160, None]
+    assert body["net_follows"] == [0, 10, 0, -10, None]
+    assert body["posts"] == [0, 0, 2, 0, 0]

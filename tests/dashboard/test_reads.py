@@ -47,12 +47,12 @@ ACCOUNT_READS = [
     ("/dashboard/api/series.json?period=7&interval=day&metric=engagements", 3),
     ("/dashboard/api/top-tweets.json?period=30", 3),  # latest samples through the key
     ("/dashboard/api/timing.json", 3),  # each Tweet's sample at 24 hours through the key
-    # net follows per bucket, Tweets posted per bucket, followers before the period and
-    # in it, impressions of both periods, net follows of both periods
-    ("/dashboard/api/audience.json?period=7", 8),
-    # the impressions series, both periods' sums, the audience (4), the best-time slots,
+    # per bucket its net follows, Tweets posted and followers at its end, in one query;
+    # impressions of both periods; net follows of both periods
+    ("/dashboard/api/audience.json?period=7", 5),
+    # the impressions series, both periods' sums, the audience (1), the best-time slots,
     # net follows, the top Tweets, how many were posted, the reposts
-    ("/dashboard/?period=7", 13),
+    ("/dashboard/?period=7", 10),
 ]
 
 

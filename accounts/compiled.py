@@ -1,0 +1,73 @@
+"""Queries every request runs, built by the ORM once per process and then run with each
+request's value: the signed-in person with their profile, and the accounts they may see.
+
+Building a query is Django's slowest step for a small one: about 1 ms of Python to
+compile SQL that the database answers in 0.3 ms, on every request, for a statement that
+differs only in one id. Here the ORM compiles the query once, for a probe value no one
+has; every run substitutes the real value for it and builds the model instances with
+`Model.from_db`, as the ORM's own iterator does (select_related's objects included, one
+level deep, cached on both sides as the ORM caches them).
+"""
+
+import functools
+from collections.abc import Callable
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Model, QuerySet
+
+# A value no row has: the query is built for it once, then run with the real value in
+# each place it stood.
+PROBE = -(2**31)
+
+
+class CompiledQuery:
+    """`queryset(value)` compiled once per process; calling it with a value returns the
+    list the queryset would, from one statement and no ORM compilation."""
+
+    def __init__(self, queryset: Callable[[object], QuerySet], using: str = DEFAULT_DB_ALIAS):
+        self._queryset = queryset
+        self._using = using
+
+    @functools.cached_property
+    def _plan(self):
+        compiler = self._queryset(PROBE).query.get_compiler(self._using)
+        sql, params = compiler.as_sql()
+        if not params or set(params) != {PROBE}:
+            raise AssertionError(f"The query takes more than its one value: {params}")
+        columns = [column for column, _sql, _alias in compiler.select]
+        if compiler.get_converters(columns):
+            # Converters would need running per row; none of these queries has any.
+            raise AssertionError("The query has database converters; run it through the ORM.")
+        info = compiler.klass_info
+
+        def part(info):
+            indexes = info["select_fields"]
+            names = [columns[i].target.attname for i in indexes]
+            return info["model"], names, indexes, names.index(info["model"]._meta.pk.attname)
+
+        related = []
+        for inner in info.get("related_klass_infos", []):
+            if inner.get("related_klass_infos"):
+                raise AssertionError("select_related deeper than one level is not supported.")
+            related.append((part(inner), inner["local_setter"], inner["remote_setter"]))
+        return sql, len(params), part(info), related
+
+    def __call__(self, value) -> list[Model]:
+        sql, uses, (model, names, indexes, _pk), related = self._plan
+        with connections[self._using].cursor() as cursor:
+            cursor.execute(sql, [value] * uses)
+            rows = cursor.fetchall()
+        found = []
+        for row in rows:
+            obj = model.from_db(self._using, names, [row[i] for i in indexes])
+            for (other, other_names, other_indexes, pk), local_setter, remote_setter in related:
+                values = [row[i] for i in other_indexes]
+                # A LEFT JOIN that found nothing: cached as None, as the ORM does.
+                joined = None
+                if values[pk] is not None:
+                    joined = other.from_db(self._using, other_names, values)
+                local_setter(obj, joined)
+                if joined is not None:
+                    remote_setter(joined, obj)
+            found.append(obj)
+        return found
