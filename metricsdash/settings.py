@@ -261,7 +261,7 @@ LOGGING = {
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "metricsdash.cache.RedisCache",
             "LOCATION": REDIS_URL,
             # redis-py waits forever by default: a Redis that does not answer must not hang
             # a page or a poll (the health page then says it cannot be reached).

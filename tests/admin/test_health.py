@@ -121,7 +121,7 @@ def test_a_real_worker_killed_shows_as_stopped(client, staff, worker_process):
 
 def test_with_redis_stopped_the_page_says_what_is_down(client, staff, redis_server):
     server = redis_server(password="hunter2-redis-password")
-    cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": server.url()}
+    cache = {"BACKEND": "metricsdash.cache.RedisCache", "LOCATION": server.url()}
     client.force_login(staff)
     with override_settings(
         REDIS_URL=server.url(), CELERY_BROKER_URL=server.url(), CACHES={"default": cache}
