@@ -10,6 +10,7 @@ endpoint returns, so what is drawn and what the API says never differ.
 import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
+from html import escape as html_escape
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -18,7 +19,9 @@ from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.dates import MONTHS_3
 from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import oauth
@@ -47,6 +50,7 @@ from .forms import (
     TopQuery,
     TweetQuery,
 )
+from .templatetags.dashboard import age
 
 SAMPLES_PER_PAGE = 50
 # A Tweet's metrics and their labels, in the order tables show them.
@@ -515,15 +519,11 @@ def tweet(request, tweet_id: int):
         "latest_rows": _latest_rows(latest),
         "series": series,
         "gains": gains,
-        "gain_rows": [
-            {"label": label, "gain": gain}
-            for label, gain in zip(gains["labels"], gains["gains"], strict=True)
-            if gain
-        ],
+        "gain_rows": _gain_rows(gains),
         "videos": videos,
         "page": page,
         "sample_labels": list(SAMPLE_TABLE.values()),
-        "page_rows": [_sample_row(_as_sample(stored, row), item) for row in stored.page],
+        "page_rows": [_sample_row(_as_sample(stored, row), item, tz) for row in stored.page],
         "page_links": {
             "previous": _query(request, page=page.previous_page_number())
             if page.has_previous()
@@ -535,15 +535,47 @@ def tweet(request, tweet_id: int):
             for name in ("organic_impressions", "promoted_impressions")
             for v in series["metrics"][name]
         ),
-        "chart_data": {
-            "series": series,
-            "gains": gains,
-            "videos": videos,
-            "labels": METRIC_LABELS,
-        },
+        "chart_data": _chart_data(series, gains, videos),
     }
     with timezone.override(tz):
         return render(request, "dashboard/tweet.html", context)
+
+
+def _chart_data(series: dict, gains: dict, videos: list[dict]) -> dict:
+    """What static/js/tweet.js draws, for the page's json_script: the series, gains and
+    videos of the JSON endpoints without the instants the charts do not read (their x axis
+    is the age, or the gains' labels). 1,443 fewer datetimes to write for a month-old
+    Tweet, the most expensive values of the page's JSON, and about a third less JSON."""
+    return {
+        "series": {key: value for key, value in series.items() if key != "captured_at"},
+        "gains": {key: value for key, value in gains.items() if key != "starts"},
+        "videos": [
+            {
+                **video,
+                "views_over_time": {
+                    key: value
+                    for key, value in video["views_over_time"].items()
+                    if key != "captured_at"
+                },
+            }
+            for video in videos
+        ],
+        "labels": METRIC_LABELS,
+    }
+
+
+def _gain_rows(gains: dict) -> str:
+    """The gains table's rows, one per non-zero gain (up to 721 for a month of hours),
+    written here rather than looked up cell by cell in the template; the same markup."""
+    return format_html_join(
+        "",
+        '<tr><th scope="row">{}</th><td>{}</td></tr>',
+        (
+            (label, format_count(gain))
+            for label, gain in zip(gains["labels"], gains["gains"], strict=True)
+            if gain
+        ),
+    )
 
 
 # The totals-now table's rows: each metric with its organic and promoted columns, if split.
@@ -573,14 +605,18 @@ def _as_sample(stored: samples.Read, row: tuple) -> dict:
     return dict(zip(stored.columns, row, strict=True))
 
 
-def _sample_row(sample: dict, item) -> dict:
-    """A row of the samples table; its metric cells written here, as the tables above."""
+def _sample_row(sample: dict, item, tz: ZoneInfo) -> dict:
+    """A row of the samples table, written here (50 rows of 22 cells): the instant as the
+    template's date filters write it in the person's zone ('c' and "j M, H:i"), the age
+    as the age filter says it, each metric cell escaped as format_html_join would."""
+    moment = sample["captured_at"]
+    local = moment.astimezone(tz)
+    cells = "".join(f"<td>{html_escape(format_count(sample[name]))}</td>" for name in SAMPLE_TABLE)
     return {
-        "captured_at": sample["captured_at"],
-        "age_hours": (sample["captured_at"] - item.created_at).total_seconds() / 3600,
-        "cells": format_html_join(
-            "", "<td>{}</td>", ((format_count(sample[name]),) for name in SAMPLE_TABLE)
-        ),
+        "datetime": local.isoformat(),
+        "label": f"{local.day} {MONTHS_3[local.month].title()}, {local:%H:%M}",
+        "age": age((moment - item.created_at).total_seconds() / 3600),
+        "cells": mark_safe(cells),  # every value escaped above
     }
 
 
