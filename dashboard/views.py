@@ -232,6 +232,7 @@ def overview(request):
         links = _sort_links(request, sort, descending)
         followers = audience.audience_series(ids, period, scope.tz, series["interval"], scope.as_of)
         best_time = timing.best_slots(ids, scope.tz, period.start, period.end)
+        posted, reposts = rollups.posted_and_reposts(ids, period)
         context.update(
             kpis=[
                 *rollups.kpis_from_totals(current, previous),
@@ -245,8 +246,8 @@ def overview(request):
             series_rows=_series_rows(series),
             engagements=engagements,
             top=_top_rows(rollups.top_tweets(ids, period, sort, descending, data["limit"])),
-            top_count=rollups.tweets_posted(ids, period),
-            reposts=rollups.reposts(ids, period),
+            top_count=posted,
+            reposts=reposts,
             all_rows_query=_query(request, limit=1000),
             sort_links=links,
             top_columns=[

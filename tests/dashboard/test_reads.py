@@ -51,8 +51,8 @@ ACCOUNT_READS = [
     # impressions of both periods; net follows of both periods
     ("/dashboard/api/audience.json?period=7", 5),
     # the impressions series, both periods' sums, the audience (1), the best-time slots,
-    # net follows, the top Tweets, how many were posted, the reposts
-    ("/dashboard/?period=7", 10),
+    # net follows, the top Tweets, how many were posted with the reposts
+    ("/dashboard/?period=7", 9),
 ]
 
 
