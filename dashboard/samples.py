@@ -16,8 +16,9 @@ from django.db import connection
 from django.db.models import Count, F, Min, Q, Window
 from django.db.models.functions import RowNumber, Trunc
 
+from accounts.compiled import CompiledQuery
 from tweets.metrics import TWEET_SAMPLE_COLUMNS, VIDEO_SAMPLE_COLUMNS
-from tweets.models import Tweet, TweetSample, VideoSample
+from tweets.models import Media, Tweet, TweetSample, VideoSample
 from tweets.periods import MAX_POINTS, bucket_starts, hour_of, labels, local_midnight
 from tweets.rollups import FUNNEL_STEPS, ratio
 
@@ -334,11 +335,19 @@ VIDEO_READ_SQL = f"""
 """
 
 
+# A Tweet's media by media key (at most four; the videos are picked from them): the ORM
+# builds the query once per process, not at every page and video.json (about 0.7 ms of
+# Python for a statement the database answers in 0.1).
+_media_of = CompiledQuery(
+    lambda tweet_id: Media.objects.filter(tweets=tweet_id).order_by("media_key")
+)
+
+
 def tweet_videos(tweet: Tweet) -> list[dict]:
     """Each video of a Tweet: its quartile funnel as of the latest sample (counts and
     retention against the plays started) and its views by age since the Tweet's posting.
     A video's counts are X's, summed over every Tweet that carries it."""
-    videos = list(tweet.media.filter(type="video").order_by("media_key"))
+    videos = [media for media in _media_of(tweet.pk) if media.type == "video"]
     if not videos:
         return []
     span = max((v.last_sampled_at or tweet.created_at) - tweet.created_at for v in videos)
