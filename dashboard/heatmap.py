@@ -11,9 +11,11 @@ EMPTY = mark_safe('<td class="heat-none"></td>')  # a slot nobody posted in
 
 
 def rows(result: timing.Timing) -> list[dict]:
-    """One row per weekday, each cell's <td> (shaded by median impressions; empty when the
-    slot has no Tweet, "too few" under the minimum). The 168 cells are written here with
-    format_html: looked up field by field in the template they took longer than the query."""
+    """One row per weekday, its cells' <td>s as one string (shaded by median impressions;
+    empty when the slot has no Tweet, "too few" under the minimum). The 168 cells are
+    written here with format_html: looked up field by field in the template they took
+    longer than the query, and even output one by one they were half the page's template
+    variables."""
     top = max((s.median_impressions for s in result.slots if s.enough), default=0)
     out = []
     for weekday, cells in enumerate(result.grid()):
@@ -21,7 +23,10 @@ def rows(result: timing.Timing) -> list[dict]:
         out.append(
             {
                 "weekday": name,
-                "cells": [_cell(name, hour, slot, top) for hour, slot in enumerate(cells)],
+                # Every cell is format_html's (escaped) or EMPTY: their concatenation is safe.
+                "cells": mark_safe(
+                    "".join(_cell(name, hour, slot, top) for hour, slot in enumerate(cells))
+                ),
             }
         )
     return out
