@@ -110,3 +110,20 @@ def test_the_request_user_is_the_orms_with_its_profile(alice, bob, django_assert
 
 def _fields(instance) -> dict:
     return {name: value for name, value in vars(instance).items() if name != "_state"}
+
+
+def test_a_compiled_query_takes_exactly_its_one_value(alice):
+    """CompiledQuery refuses a query with another parameter (it would run with the probe's
+    neighbours frozen in) and one that is not select_related one level deep."""
+    from accounts.compiled import CompiledQuery
+    from accounts.models import AccountAccess
+
+    users = get_user_model().objects
+    with pytest.raises(AssertionError, match="more than its one value"):
+        CompiledQuery(lambda pk: users.filter(pk=pk, username="alice"))(alice.pk)
+    deep = CompiledQuery(
+        lambda pk: AccountAccess.objects.select_related("account__owner").filter(user=pk)
+    )
+    with pytest.raises(AssertionError, match="deeper than one level"):
+        deep(alice.pk)
+    assert CompiledQuery(lambda pk: users.filter(pk=pk))(alice.pk) == [alice]
