@@ -363,7 +363,9 @@ def reposts(account_ids, period: Period) -> list[Tweet]:
 
 
 # The top Tweets: each one's latest sample through the (tweet, captured_at) key, sorted in
-# the database, NULLs last. One statement per sort column and direction, written once.
+# the database, NULLs last. One statement per sort column and direction, written once. The
+# account's username is a subquery, which Postgres runs for the rows kept after the LIMIT:
+# as a join it was planned and probed for every Tweet (planning 1.0 -> 0.4 ms at 90 days).
 TOP_COLUMNS = (
     "id",
     "created_at",
@@ -380,13 +382,14 @@ TOP_COLUMNS = (
 )
 _ENGAGEMENTS = " + ".join(f"s.{name}" for name in ENGAGEMENT_PARTS)
 TOP_SQL = f"""
-    SELECT t.id, t.created_at, t.text, t.kind, t.promoted, a.username, t.last_polled_at,
+    SELECT t.id, t.created_at, t.text, t.kind, t.promoted,
+        (SELECT username FROM {XAccount._meta.db_table} a WHERE a.id = t.account_id),
+        t.last_polled_at,
         {", ".join(f"s.{m.name}" for m in TWEET_METRICS)},
         s.organic_impressions, s.promoted_impressions,
         {_ENGAGEMENTS} AS engagements,
         ({_ENGAGEMENTS})::float / nullif(s.impressions, 0) AS engagement_rate
     FROM {Tweet._meta.db_table} t
-    JOIN {XAccount._meta.db_table} a ON a.id = t.account_id
     JOIN {TweetSample._meta.db_table} s
         ON s.tweet_id = t.id AND s.captured_at = t.last_sampled_at
     WHERE t.account_id = ANY(%(ids)s) AND t.kind <> '{Tweet.Kind.RETWEET.value}'
