@@ -11,6 +11,7 @@ import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 from html import escape as html_escape
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -200,14 +201,16 @@ def _kpis_json(kpis) -> list[dict]:
 
 
 def _query(request, **changes) -> str:
-    """This page's query string with some parameters changed (None removes one)."""
-    query = request.GET.copy()
+    """This page's query string with some parameters changed (None removes one), encoded
+    as QueryDict.urlencode does, from a plain dict of its lists: the overview builds about
+    30 links, and a QueryDict copy for each took longer than its query."""
+    query = dict(request.GET.lists())
     for name, value in changes.items():
         if value is None:
             query.pop(name, None)
         else:
-            query[name] = value
-    encoded = query.urlencode()
+            query[name] = [value]
+    encoded = urlencode(query, doseq=True)
     return f"?{encoded}" if encoded else ""
 
 
