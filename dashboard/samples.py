@@ -10,6 +10,7 @@ the compare page thins several Tweets at once with `thinned`.
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from django.db import connection
@@ -91,6 +92,7 @@ STEPS = {
     "month": "1 month",
 }
 TABLE = TweetSample._meta.db_table
+_EPOCH = itemgetter(1)  # a READ_SQL row's captured_at, as epoch seconds
 READ_COLUMNS = ("captured_at", *TWEET_SAMPLE_COLUMNS)
 # captured_at as epoch seconds: psycopg reads a float in C, while Django's loader for a
 # timestamptz parses its text in Python (770 per read of a 30-day Tweet). Named apart, so
@@ -121,6 +123,7 @@ CLOSINGS = f"""
 # read for, and the count beside it: every sample when there are fewer than MAX_POINTS,
 # else the thinning buckets' closing samples ('thin'); the gains buckets' closing samples
 # ('closing', unless they are the thinning ones); the samples table's page; the first.
+# In no order: read() sorts each tag's rows by time.
 READ_SQL = f"""
     WITH stats AS MATERIALIZED (
         SELECT count(*) AS n, min(captured_at) AS first, max(captured_at) AS last
@@ -142,7 +145,6 @@ READ_SQL = f"""
     SELECT 'first', first.*, n FROM stats, (
         SELECT {ROW} FROM {TABLE} WHERE tweet_id = %(tweet)s ORDER BY captured_at LIMIT 1
     ) AS first
-    ORDER BY 1, 2
 """
 
 
@@ -171,12 +173,19 @@ def read(tweet: Tweet, tz: ZoneInfo = UTC, page: int = 1, per_page: int = 50) ->
     with connection.cursor() as cursor:
         cursor.execute(READ_SQL, params)
         rows = cursor.fetchall()
-    picked = {"thin": [], "closing": [], "page": [], "first": []}
-    for tag, epoch, *values, _ in rows:
-        kept = picked[tag]
-        moment = datetime.fromtimestamp(epoch, UTC)
-        if not kept or kept[-1][0] != moment:  # an empty bucket repeats the one before
-            kept.append((moment, *values))
+    tagged = {"thin": [], "closing": [], "page": [], "first": []}
+    for row in rows:
+        tagged[row[0]].append(row)
+    picked = {}
+    for tag, some in tagged.items():
+        # Each tag's rows by time, sorted here: the statement's own ORDER BY took about 1 ms
+        # of its 12 on the loaded machine, this one a few hundredths (they come nearly so).
+        some.sort(key=_EPOCH)
+        kept = picked[tag] = []
+        for _tag, epoch, *values, _n in some:
+            moment = datetime.fromtimestamp(epoch, UTC)
+            if not kept or kept[-1][0] != moment:  # an empty bucket repeats the one before
+                kept.append((moment, *values))
     count = rows[0][-1] if rows else 0
     thinned = count >= MAX_POINTS
     return Read(
