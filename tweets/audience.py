@@ -18,18 +18,19 @@ impressions, and followers over time with the Tweets posted, bucketed like the i
 """
 
 import logging
+from bisect import bisect_right
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import F, Max
+from django.db.models import F, Max, Sum
 
 from accounts.models import XAccount
 from xapi.client import BadResponse, RateLimited, ServerError, XClient
 
 from .models import AudienceHourly, AudienceSample, PollRun, Tweet
-from .periods import Period, auto_interval, bucket_span, labels, partial_index
-from .rollups import KPI, SERIES_BUCKETS, as_of, ratio
+from .periods import Period, auto_interval, bucket_span, bucket_starts, labels, partial_index
+from .rollups import KPI, SERIES_BUCKETS, as_of, on_postgres, ratio
 
 logger = logging.getLogger(__name__)
 
@@ -146,6 +147,8 @@ NET_FOLLOWS_SQL = f"""
 def net_follows_with_previous(account_ids, period: Period) -> tuple[int | None, int | None]:
     """Followers gained less followers lost in the period and in the previous one, summed
     in one query; None for a period where no poll read them."""
+    if not on_postgres():
+        return tuple(_net_follows_in_python(account_ids, p) for p in (period, period.previous))
     params = {
         "ids": list(account_ids),
         "before": period.previous.start,
@@ -156,6 +159,20 @@ def net_follows_with_previous(account_ids, period: Period) -> tuple[int | None, 
         cursor.execute(NET_FOLLOWS_SQL, params)
         now, before, read, read_before = cursor.fetchone()
     return _read_or_none(now, read), _read_or_none(before, read_before)
+
+
+def _net_follows_in_python(account_ids, period: Period) -> int | None:
+    """One period's net follows through the ORM, for databases without NET_FOLLOWS_SQL."""
+    total = AudienceHourly.objects.filter(
+        account_id__in=account_ids, bucket__gte=period.start, bucket__lt=period.end
+    ).aggregate(total=Sum("net_follows"))["total"]
+    read = PollRun.objects.filter(
+        account_id__in=account_ids,
+        audience_read=True,
+        started_at__gte=period.start,
+        started_at__lt=period.end,
+    ).exists()
+    return _read_or_none(total, read)
 
 
 def _read_or_none(total: int | None, read: bool) -> int | None:
@@ -217,6 +234,42 @@ AUDIENCE_SERIES_STATEMENTS = {
 }
 
 
+def _audience_rows_in_python(account_ids, period: Period, tz: ZoneInfo, interval: str):
+    """AUDIENCE_SERIES_SQL's rows through the ORM, for databases without its SQL."""
+    starts = bucket_starts(period.start, period.end, tz, interval)
+    stops = [*starts[1:], period.end]
+    gained: list[int | None] = [None] * len(starts)
+    posted = [0] * len(starts)
+    hourly = AudienceHourly.objects.filter(
+        account_id__in=account_ids, bucket__gte=period.start, bucket__lt=period.end
+    ).values_list("bucket", "net_follows")
+    # Each value in the bucket it falls in; none before the first (as the SQL's buckets).
+    for bucket, follows in hourly:
+        if (i := bisect_right(starts, bucket) - 1) >= 0:
+            gained[i] = (gained[i] or 0) + follows
+    tweets = Tweet.objects.filter(
+        account_id__in=account_ids, created_at__gte=period.start, created_at__lt=period.end
+    ).exclude(kind=Tweet.Kind.RETWEET)
+    for created in tweets.values_list("created_at", flat=True):
+        if (i := bisect_right(starts, created) - 1) >= 0:
+            posted[i] += 1
+    samples = AudienceSample.objects.filter(
+        account_id__in=account_ids, followers__isnull=False, captured_at__lt=period.end
+    ).order_by("captured_at")
+    samples = list(samples.values_list("captured_at", "account_id", "followers"))
+    latest, followers, position = {}, [], 0
+    for stop in stops:  # each account's latest count before the bucket's end
+        while position < len(samples) and samples[position][0] < stop:
+            _, account, count = samples[position]
+            latest[account] = count
+            position += 1
+        followers.append(sum(latest.values()) if len(latest) == len(account_ids) else None)
+    return [
+        (start.timestamp(), *values)
+        for start, *values in zip(starts, gained, posted, followers, strict=True)
+    ]
+
+
 def audience_series(
     account_ids,
     period: Period,
@@ -240,9 +293,12 @@ def audience_series(
         "first": first,
         "last": last,
     }
-    with connection.cursor() as cursor:
-        cursor.execute(AUDIENCE_SERIES_STATEMENTS[interval], params)
-        rows = cursor.fetchall()
+    if on_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(AUDIENCE_SERIES_STATEMENTS[interval], params)
+            rows = cursor.fetchall()
+    else:
+        rows = _audience_rows_in_python(params["ids"], period, tz, interval)
     last_poll = last_poll or as_of(account_ids)
     starts, net, posts, followers = [], [], [], []
     for epoch, gained, posted, count in rows:

@@ -7,6 +7,7 @@ Tweets and videos of a period read each one's latest sample through the
 (tweet, captured_at) and (media, captured_at) unique indexes.
 """
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -30,7 +31,7 @@ from .metrics import (
     VIDEO_METRICS,
 )
 from .models import HourlyRollup, PollRun, Tweet, TweetSample, VideoSample
-from .periods import Period, auto_interval, bucket_span, labels, partial_index
+from .periods import Period, auto_interval, bucket_span, bucket_starts, labels, partial_index
 
 # What account_series can chart: every rollup column, and the engagements they add up to.
 SERIES_METRICS = (*ROLLUP_COLUMNS, "engagements")
@@ -67,6 +68,13 @@ def totals(account_ids, period: Period, context: str = "total") -> dict[str, int
     return _measured(account_ids, period, sums)
 
 
+def on_postgres() -> bool:
+    """Whether the statements written here can run: PostgreSQL's SQL. Elsewhere (the
+    embedded demo's SQLite) each read has a twin through the ORM and Python, slower and
+    the same numbers (tests/tweets/test_portable_reads.py compares them)."""
+    return connection.vendor == "postgresql"
+
+
 ROLLUPS = HourlyRollup._meta.db_table
 POLL_RUNS = PollRun._meta.db_table
 # Whether an ok poll of these accounts ran in [since, until): `_measured`'s question, asked
@@ -96,6 +104,8 @@ TOTALS_WITH_PREVIOUS_SQL = f"""
 def totals_with_previous(account_ids, period: Period, context: str = "total") -> tuple:
     """totals() of the period and of the previous one, summed in one query."""
     previous = period.previous
+    if not on_postgres():
+        return totals(account_ids, period, context), totals(account_ids, previous, context)
     params = {
         "ids": list(account_ids),
         "context": context,
@@ -248,9 +258,12 @@ def account_series(
         "first": first,
         "last": last,
     }
-    with connection.cursor() as cursor:
-        cursor.execute(SERIES_STATEMENTS[metric, interval], params)
-        rows = cursor.fetchall()
+    if on_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(SERIES_STATEMENTS[metric, interval], params)
+            rows = cursor.fetchall()
+    else:
+        rows = _series_rows_in_python(account_ids, period, tz, metric, interval)
     last_poll = last_poll or as_of(account_ids)
     starts = [datetime.fromtimestamp(row[0], UTC) for row in rows]
     oldest = rows[0][-1] if rows else None
@@ -280,6 +293,27 @@ def account_series(
         "series": series,
         "partial_index": partial_index(starts, period.end, last_poll),
     }
+
+
+def _series_rows_in_python(account_ids, period: Period, tz: ZoneInfo, metric, interval):
+    """SERIES_SQL's rows (bucket start and oldest posting as epoch seconds, a sum per
+    context or None) from the ORM, for databases without its SQL (the demo's SQLite)."""
+    starts = bucket_starts(period.start, period.end, tz, interval)
+    parts = ENGAGEMENT_PARTS if metric == "engagements" else (metric,)
+    sums = [dict.fromkeys(CONTEXTS) for _ in starts]
+    rollups = HourlyRollup.objects.filter(
+        account_id__in=account_ids, bucket__gte=period.start, bucket__lt=period.end
+    ).values_list("bucket", "context", *parts)
+    for bucket, context, *values in rollups:
+        i = bisect_right(starts, bucket) - 1
+        if i >= 0 and context in sums[i]:
+            sums[i][context] = (sums[i][context] or 0) + sum(v or 0 for v in values)
+    oldest = Tweet.objects.filter(account_id__in=account_ids).aggregate(o=Min("created_at"))["o"]
+    oldest = None if oldest is None else oldest.timestamp()
+    return [
+        (start.timestamp(), *(bucket[c] for c in CONTEXTS), oldest)
+        for start, bucket in zip(starts, sums, strict=True)
+    ]
 
 
 def engagements_by_kind(account_ids, period: Period) -> list[dict]:
@@ -336,6 +370,8 @@ def posted_and_reposts(account_ids, period: Period) -> tuple[int, list[Tweet]]:
     and the Retweets they made in it, newest first: shown as reposts, never counted, since
     their counts belong to the original (FACTS.md). Each Retweet is a Tweet with these
     fields and its account's username (the rest deferred)."""
+    if not on_postgres():
+        return _posted_and_reposts_in_python(account_ids, period)
     params = {"ids": list(account_ids), "start": period.start, "end": period.end}
     with connection.cursor() as cursor:
         cursor.execute(POSTED_AND_REPOSTS_SQL, params)
@@ -350,6 +386,18 @@ def posted_and_reposts(account_ids, period: Period) -> tuple[int, list[Tweet]]:
         Tweet.account.field.set_cached_value(tweet, account)
         reposts.append(tweet)
     return rows[0][0], reposts
+
+
+def _posted_and_reposts_in_python(account_ids, period: Period) -> tuple[int, list[Tweet]]:
+    """posted_and_reposts through the ORM, for databases without its SQL (SQLite)."""
+    tweets = Tweet.objects.filter(
+        account_id__in=account_ids, created_at__gte=period.start, created_at__lt=period.end
+    )
+    reposts = tweets.filter(kind=Tweet.Kind.RETWEET).select_related("account")
+    return (
+        tweets.exclude(kind=Tweet.Kind.RETWEET).count(),
+        list(reposts.order_by("-created_at", "-id")),
+    )
 
 
 def tweets_posted(account_ids, period: Period) -> int:
@@ -418,13 +466,51 @@ def top_tweets(
     database (NULLs last: a metric X did not give is never ranked as zero). Retweets are
     left out: their counts are the original's."""
     params = {"ids": list(account_ids), "start": period.start, "end": period.end, "limit": limit}
-    with connection.cursor() as cursor:
-        cursor.execute(TOP_STATEMENTS[sort, descending], params)
-        rows = cursor.fetchall()
+    if on_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(TOP_STATEMENTS[sort, descending], params)
+            rows = cursor.fetchall()
+    else:
+        rows = _top_rows_in_python(account_ids, period, sort, descending, limit)
     out = [dict(zip(TOP_COLUMNS, row, strict=True)) for row in rows]
     for row in out:
         row["id"] = str(row["id"])  # X ids exceed JavaScript's exact integers
     return out
+
+
+def _top_rows_in_python(account_ids, period: Period, sort: str, descending: bool, limit):
+    """TOP_SQL's rows through the ORM and sorted here, for databases without its SQL."""
+    metrics = [m.name for m in TWEET_METRICS]
+    samples = (
+        TweetSample.objects.filter(
+            tweet__account_id__in=account_ids,
+            tweet__created_at__gte=period.start,
+            tweet__created_at__lt=period.end,
+            captured_at=F("tweet__last_sampled_at"),
+        )
+        .exclude(tweet__kind=Tweet.Kind.RETWEET)
+        .values_list(
+            "tweet_id", "tweet__created_at", "tweet__text", "tweet__kind", "tweet__promoted",
+            "tweet__account__username", "tweet__last_polled_at",
+            *metrics, "organic_impressions", "promoted_impressions",
+        )
+    )  # fmt: skip
+    rows = []
+    for row in samples:
+        values = dict(zip(metrics, row[7 : 7 + len(metrics)], strict=True))
+        parts = [values[name] for name in ENGAGEMENT_PARTS]
+        engagements = None if None in parts else sum(parts)
+        impressions = values["impressions"]
+        rate = None if engagements is None or not impressions else engagements / impressions
+        rows.append((*row, engagements, rate))
+    key = TOP_COLUMNS.index(sort)
+    # ORDER BY key NULLS LAST, created_at DESC, id DESC: stable sorts, the last one first.
+    rows.sort(key=lambda r: (r[1], r[0]), reverse=True)
+    ranked = sorted(
+        (r for r in rows if r[key] is not None), key=lambda r: r[key], reverse=descending
+    )
+    rows = ranked + [r for r in rows if r[key] is None]
+    return rows if limit is None else rows[:limit]
 
 
 def top_videos(account_ids, period: Period, limit: int = 3) -> list[dict]:

@@ -11,12 +11,15 @@ Retweets never count (their counts are the original's); replies only when asked 
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from statistics import median
 from zoneinfo import ZoneInfo
 
 from django.db import connection
+from django.db.models import F
 
 from .metrics import ENGAGEMENT_PARTS, TWEET_METRICS
 from .models import Tweet, TweetSample
+from .rollups import on_postgres
 
 MIN_TWEETS = 3  # fewer Tweets in a slot than this, and its median says nothing
 FIRST_DAY = timedelta(hours=24)
@@ -78,6 +81,50 @@ def _columns() -> tuple[str, str]:
 COLUMNS = _columns()
 
 
+def _rows_in_python(params: dict, tz: ZoneInfo) -> list[tuple]:
+    """best_slots' rows through the ORM, for databases without its SQL (the demo's
+    SQLite): each Tweet's last sample within FIRST_DAY of posting, medians per slot."""
+    by_name = {m.name: m for m in TWEET_METRICS}
+    impressions = by_name["impressions"].column("total")
+    parts = [by_name[name].column("total") for name in ENGAGEMENT_PARTS]
+    tweets = Tweet.objects.filter(
+        account_id__in=params["ids"],
+        kind__in=params["kinds"],
+        created_at__gte=params["since"],
+        created_at__lt=params["until"],
+        last_polled_at__gte=F("created_at") + params["day"],
+    )
+    samples = TweetSample.objects.filter(
+        tweet__in=tweets, captured_at__lte=F("tweet__created_at") + params["day"]
+    ).order_by("tweet_id", "captured_at")
+    last = {}
+    for tweet_id, created, *values in samples.values_list(
+        "tweet_id", "tweet__created_at", impressions, *parts
+    ):
+        last[tweet_id] = (created, values)
+    slots: dict[tuple[int, int], list] = {}
+    for created, (shown, *engaged) in last.values():
+        if shown is None:
+            continue
+        local = created.astimezone(tz)
+        rate = None if None in engaged or not shown else sum(engaged) / shown
+        slots.setdefault((local.weekday(), local.hour), []).append((shown, rate))
+    return [
+        (
+            weekday,
+            hour,
+            len(found),
+            float(median(shown for shown, _ in found)),
+            _median_or_none([rate for _, rate in found if rate is not None]),
+        )
+        for (weekday, hour), found in sorted(slots.items())
+    ]
+
+
+def _median_or_none(values: list[float]) -> float | None:
+    return float(median(values)) if values else None
+
+
 def best_slots(
     account_ids,
     tz: ZoneInfo,
@@ -126,9 +173,12 @@ def best_slots(
         "until": until,
         "day": FIRST_DAY,
     }
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    if on_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+    else:
+        rows = _rows_in_python(params, tz)
     return Timing(
         slots=[
             Slot(
