@@ -344,26 +344,19 @@ VIDEO_READ_SQL = f"""
 """
 
 
-# A Tweet's media by media key (at most four; the videos are picked from them): on
-# PostgreSQL the ORM builds the query once per process, not at every page and video.json
-# (about 0.7 ms of Python for a statement the database answers in 0.1). SQLite's datetimes
-# need the ORM's converters, which a compiled query does not run.
+# A Tweet's media by media key (at most four; the videos are picked from them): the ORM
+# builds the query once per process, not at every page and video.json (about 0.7 ms of
+# Python for a statement the database answers in 0.1).
 _media_of = CompiledQuery(
     lambda tweet_id: Media.objects.filter(tweets=tweet_id).order_by("media_key")
 )
-
-
-def _media(tweet: Tweet) -> list[Media]:
-    if connection.vendor != "postgresql":
-        return list(tweet.media.order_by("media_key"))
-    return _media_of(tweet.pk)
 
 
 def tweet_videos(tweet: Tweet) -> list[dict]:
     """Each video of a Tweet: its quartile funnel as of the latest sample (counts and
     retention against the plays started) and its views by age since the Tweet's posting.
     A video's counts are X's, summed over every Tweet that carries it."""
-    videos = [media for media in _media(tweet) if media.type == "video"]
+    videos = [media for media in _media_of(tweet.pk) if media.type == "video"]
     if not videos:
         return []
     span = max((v.last_sampled_at or tweet.created_at) - tweet.created_at for v in videos)
