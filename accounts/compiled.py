@@ -11,30 +11,40 @@ them).
 """
 
 import functools
+import inspect
 from collections.abc import Callable
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
 
-# A value no row has: the query is built for it once, then run with the real value in
-# each place it stood.
+# Values no row has, one per argument: the query is built for them once, then run with the
+# real values in each place they stood. Within a 32-bit integer's range, which the ORM
+# checks for an integer key (outside it, a lookup finds nothing and compiles to no SQL).
 PROBE = -(2**31)
+PROBES = tuple(PROBE + i for i in range(4))
 
 
 class CompiledQuery:
-    """`queryset(value)` compiled once per process; calling it with a value returns the
-    list the queryset would, from one statement and no ORM compilation."""
+    """`queryset(*values)` compiled once per process; calling it with values returns the
+    list the queryset would, from one statement and no ORM compilation. Each value must be
+    a query parameter (an id), not something that changes the SQL's shape."""
 
-    def __init__(self, queryset: Callable[[object], QuerySet], using: str = DEFAULT_DB_ALIAS):
+    def __init__(self, queryset: Callable[..., QuerySet], using: str = DEFAULT_DB_ALIAS):
         self._queryset = queryset
         self._using = using
+        # One probe per argument without a default.
+        parameters = inspect.signature(queryset).parameters.values()
+        self._arguments = sum(1 for p in parameters if p.default is p.empty)
 
     @functools.cached_property
     def _plan(self):
-        compiler = self._queryset(PROBE).query.get_compiler(self._using)
+        probes = PROBES[: self._arguments]
+        compiler = self._queryset(*probes).query.get_compiler(self._using)
         sql, params = compiler.as_sql()
-        if not params or set(params) != {PROBE}:
-            raise AssertionError(f"The query takes more than its one value: {params}")
+        if set(params) != set(probes):
+            raise AssertionError(f"The query takes other values than its {probes}: {params}")
+        # Which argument goes in each of the statement's parameters.
+        positions = [probes.index(param) for param in params]
         columns = [column for column, _sql, _alias in compiler.select]
         # What the backend turns values into (SQLite's datetimes, say; none on PostgreSQL),
         # applied per row as the ORM's compiler does.
@@ -51,13 +61,13 @@ class CompiledQuery:
             if inner.get("related_klass_infos"):
                 raise AssertionError("select_related deeper than one level is not supported.")
             related.append((part(inner), inner["local_setter"], inner["remote_setter"]))
-        return sql, len(params), part(info), related, list(converters.items())
+        return sql, positions, part(info), related, list(converters.items())
 
-    def __call__(self, value) -> list[Model]:
-        sql, uses, (model, names, indexes, _pk), related, converters = self._plan
+    def __call__(self, *values) -> list[Model]:
+        sql, positions, (model, names, indexes, _pk), related, converters = self._plan
         connection = connections[self._using]
         with connection.cursor() as cursor:
-            cursor.execute(sql, [value] * uses)
+            cursor.execute(sql, [values[i] for i in positions])
             rows = cursor.fetchall()
         if converters:
             rows = [_converted(row, converters, connection) for row in rows]

@@ -15,10 +15,11 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
@@ -29,6 +30,7 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import oauth
+from accounts.compiled import CompiledQuery
 from accounts.models import Profile, XAccount
 from tweets import audience, periods, rollups, timing
 from tweets.exports import csv_row, csv_writer
@@ -119,13 +121,33 @@ def _tweets(request):
     return Tweet.objects.filter(account__in=XAccount.objects.visible_to(request.user))
 
 
-def _tweet(request, tweet_id: int, *, with_account: bool = True) -> Tweet:
-    """The person's Tweet with this id (else 404), with its account for the pages; the
-    JSON endpoints never read the account (without the join: 0.7 ms less of the ORM)."""
-    tweets = _tweets(request)
-    return get_object_or_404(
-        tweets.select_related("account") if with_account else tweets, pk=tweet_id
+def _visible_tweet(user_id, tweet_id, *, with_account: bool):
+    people = get_user_model()
+    tweets = Tweet.objects.filter(account__in=XAccount.objects.visible_to(people(pk=user_id)))
+    return (tweets.select_related("account") if with_account else tweets).filter(pk=tweet_id)
+
+
+# The person's Tweet by id, through the accounts they may see: built by the ORM once per
+# process and run with the person's and the Tweet's ids (building it took 2 to 3 ms of a
+# Tweet's series.json on the loaded machine). With its account for the pages; the JSON
+# endpoints never read the account.
+_TWEET = {
+    with_account: CompiledQuery(
+        lambda user_id, tweet_id, with_account=with_account: _visible_tweet(
+            user_id, tweet_id, with_account=with_account
+        )
     )
+    for with_account in (True, False)
+}
+
+
+def _tweet(request, tweet_id: int, *, with_account: bool = True) -> Tweet:
+    """The person's Tweet with this id, else 404 (the same answer for a Tweet of someone
+    else's and for none at all)."""
+    found = _TWEET[with_account](request.user.pk, tweet_id) if request.user.is_authenticated else []
+    if not found:
+        raise Http404("No such Tweet among yours.")
+    return found[0]
 
 
 def _zone(request):

@@ -112,14 +112,15 @@ def _fields(instance) -> dict:
     return {name: value for name, value in vars(instance).items() if name != "_state"}
 
 
-def test_a_compiled_query_takes_exactly_its_one_value(alice):
+def test_a_compiled_query_takes_exactly_its_values(alice, bob):
     """CompiledQuery refuses a query with another parameter (it would run with the probe's
-    neighbours frozen in) and one that is not select_related one level deep."""
+    neighbours frozen in) and one that is not select_related one level deep; each value
+    goes where its argument stood."""
     from accounts.compiled import CompiledQuery
     from accounts.models import AccountAccess
 
     users = get_user_model().objects
-    with pytest.raises(AssertionError, match="more than its one value"):
+    with pytest.raises(AssertionError, match="takes other values than its"):
         CompiledQuery(lambda pk: users.filter(pk=pk, username="alice"))(alice.pk)
     deep = CompiledQuery(
         lambda pk: AccountAccess.objects.select_related("account__owner").filter(user=pk)
@@ -127,3 +128,5 @@ def test_a_compiled_query_takes_exactly_its_one_value(alice):
     with pytest.raises(AssertionError, match="deeper than one level"):
         deep(alice.pk)
     assert CompiledQuery(lambda pk: users.filter(pk=pk))(alice.pk) == [alice]
+    pair = CompiledQuery(lambda a, b: users.filter(pk__in=[a, b]).exclude(pk=a).order_by("pk"))
+    assert pair(alice.pk, bob.pk) == [bob] and pair(bob.pk, alice.pk) == [alice]
