@@ -1,10 +1,12 @@
-"""Queries every request runs, built by the ORM once per process and then run with each
-request's value: the signed-in person with their profile, and the accounts they may see.
+"""Queries requests run again and again, built by the ORM once per process and then run
+with each request's ids: the signed-in person with their profile and the accounts they may
+see (every request), a Tweet through those accounts and a Tweet's media (a Tweet's page
+and reads).
 
 Building a query is Django's slowest step for a small one: about 1 ms of Python to
 compile SQL that the database answers in 0.3 ms, on every request, for a statement that
-differs only in one id. Here the ORM compiles the query once, for a probe value no one
-has; every run substitutes the real value for it and builds the model instances with
+differs only in its ids. Here the ORM compiles the query once, for probe values no one
+has; every run substitutes the real values for them and builds the model instances with
 `Model.from_db`, as the ORM's own iterator does (the backend's converters applied,
 select_related's objects included, one level deep, cached on both sides as the ORM caches
 them).
