@@ -132,11 +132,7 @@ def _visible_tweet(user_id, tweet_id, *, with_account: bool):
 # Tweet's series.json on the loaded machine). With its account for the pages; the JSON
 # endpoints never read the account.
 _TWEET = {
-    with_account: CompiledQuery(
-        lambda user_id, tweet_id, with_account=with_account: _visible_tweet(
-            user_id, tweet_id, with_account=with_account
-        )
-    )
+    with_account: CompiledQuery(functools.partial(_visible_tweet, with_account=with_account))
     for with_account in (True, False)
 }
 

@@ -29,8 +29,8 @@ from accounts.models import XAccount
 from xapi.client import BadResponse, RateLimited, ServerError, XClient
 
 from .models import AudienceHourly, AudienceSample, PollRun, Tweet
-from .periods import Period, auto_interval, bucket_span, bucket_starts, labels, partial_index
-from .rollups import KPI, SERIES_BUCKETS, as_of, on_postgres, ratio
+from .periods import Period, auto_interval, bucket_starts, labels, partial_index
+from .rollups import KPI, SERIES_BUCKETS, as_of, bucket_params, on_postgres, ratio, rows_of
 
 logger = logging.getLogger(__name__)
 
@@ -284,21 +284,12 @@ def audience_series(
     (None), and so is a follower count until every account has one. `last_poll` is read
     when not given."""
     interval = auto_interval(period) if interval == "auto" else interval
-    first, last = bucket_span(period.start, period.end, tz, interval)
-    params = {
-        "ids": sorted(set(account_ids)),
-        "tz": tz.key,
-        "start": period.start,
-        "end": period.end,
-        "first": first,
-        "last": last,
-    }
-    if on_postgres():
-        with connection.cursor() as cursor:
-            cursor.execute(AUDIENCE_SERIES_STATEMENTS[interval], params)
-            rows = cursor.fetchall()
-    else:
-        rows = _audience_rows_in_python(params["ids"], period, tz, interval)
+    params = bucket_params(account_ids, period, tz, interval)
+    rows = rows_of(
+        AUDIENCE_SERIES_STATEMENTS[interval],
+        params,
+        lambda: _audience_rows_in_python(params["ids"], period, tz, interval),
+    )
     last_poll = last_poll or as_of(account_ids)
     starts, net, posts, followers = [], [], [], []
     for epoch, gained, posted, count in rows:

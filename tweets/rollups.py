@@ -8,6 +8,7 @@ Tweets and videos of a period read each one's latest sample through the
 """
 
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -73,6 +74,29 @@ def on_postgres() -> bool:
     embedded demo's SQLite) each read has a twin through the ORM and Python, slower and
     the same numbers (tests/tweets/test_portable_reads.py compares them)."""
     return connection.vendor == "postgresql"
+
+
+def rows_of(statement: str, params: dict, portable: Callable[[], list]) -> list:
+    """The rows of a statement written here on PostgreSQL; elsewhere its twin's, `portable()`."""
+    if not on_postgres():
+        return portable()
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchall()
+
+
+def bucket_params(account_ids, period: Period, tz: ZoneInfo, interval: str) -> dict:
+    """The parameters of a statement over SERIES_BUCKETS: the accounts, the period, the zone
+    and the first and last bucket (bucket_span)."""
+    first, last = bucket_span(period.start, period.end, tz, interval)
+    return {
+        "ids": sorted(set(account_ids)),
+        "tz": tz.key,
+        "start": period.start,
+        "end": period.end,
+        "first": first,
+        "last": last,
+    }
 
 
 ROLLUPS = HourlyRollup._meta.db_table
@@ -255,21 +279,11 @@ def account_series(
     posted.
     """
     interval = auto_interval(period) if interval == "auto" else interval
-    first, last = bucket_span(period.start, period.end, tz, interval)
-    params = {
-        "ids": list(account_ids),
-        "tz": tz.key,
-        "start": period.start,
-        "end": period.end,
-        "first": first,
-        "last": last,
-    }
-    if on_postgres():
-        with connection.cursor() as cursor:
-            cursor.execute(SERIES_STATEMENTS[metric, interval], params)
-            rows = cursor.fetchall()
-    else:
-        rows = _series_rows_in_python(account_ids, period, tz, metric, interval)
+    rows = rows_of(
+        SERIES_STATEMENTS[metric, interval],
+        bucket_params(account_ids, period, tz, interval),
+        lambda: _series_rows_in_python(account_ids, period, tz, metric, interval),
+    )
     last_poll = last_poll or as_of(account_ids)
     starts = [datetime.fromtimestamp(row[0], UTC) for row in rows]
     oldest = rows[0][-1] if rows else None
@@ -472,12 +486,11 @@ def top_tweets(
     database (NULLs last: a metric X did not give is never ranked as zero). Retweets are
     left out: their counts are the original's."""
     params = {"ids": list(account_ids), "start": period.start, "end": period.end, "limit": limit}
-    if on_postgres():
-        with connection.cursor() as cursor:
-            cursor.execute(TOP_STATEMENTS[sort, descending], params)
-            rows = cursor.fetchall()
-    else:
-        rows = _top_rows_in_python(account_ids, period, sort, descending, limit)
+    rows = rows_of(
+        TOP_STATEMENTS[sort, descending],
+        params,
+        lambda: _top_rows_in_python(account_ids, period, sort, descending, limit),
+    )
     out = [dict(zip(TOP_COLUMNS, row, strict=True)) for row in rows]
     for row in out:
         row["id"] = str(row["id"])  # X ids exceed JavaScript's exact integers

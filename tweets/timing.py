@@ -14,12 +14,11 @@ from datetime import datetime, timedelta
 from statistics import median
 from zoneinfo import ZoneInfo
 
-from django.db import connection
 from django.db.models import F
 
 from .metrics import ENGAGEMENT_PARTS, TWEET_METRICS
 from .models import Tweet, TweetSample
-from .rollups import on_postgres
+from .rollups import rows_of
 
 MIN_TWEETS = 3  # fewer Tweets in a slot than this, and its median says nothing
 FIRST_DAY = timedelta(hours=24)
@@ -173,12 +172,7 @@ def best_slots(
         "until": until,
         "day": FIRST_DAY,
     }
-    if on_postgres():
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-    else:
-        rows = _rows_in_python(params, tz)
+    rows = rows_of(sql, params, lambda: _rows_in_python(params, tz))
     return Timing(
         slots=[
             Slot(
