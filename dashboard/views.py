@@ -48,6 +48,7 @@ from tweets.models import Tweet, TweetSample
 
 from . import heatmap, samples
 from .forms import (
+    BIGGEST_ID,
     BadQuery,
     CompareQuery,
     PeriodQuery,
@@ -139,8 +140,11 @@ _TWEET = {
 
 def _tweet(request, tweet_id: int, *, with_account: bool = True) -> Tweet:
     """The person's Tweet with this id, else 404 (the same answer for a Tweet of someone
-    else's and for none at all)."""
-    found = _TWEET[with_account](request.user.pk, tweet_id) if request.user.is_authenticated else []
+    else's and for none at all). An id past 64 bits is no Tweet's (and SQLite would refuse
+    to bind it)."""
+    found = []
+    if request.user.is_authenticated and tweet_id <= BIGGEST_ID:
+        found = _TWEET[with_account](request.user.pk, tweet_id)
     if not found:
         raise Http404("No such Tweet among yours.")
     return found[0]
@@ -195,12 +199,11 @@ class Scope:
 
 def _scope(request, form_class=PeriodQuery) -> Scope:
     """Parse a period query (BadQuery if malformed; 404 for an account not the person's)."""
-    form = form_class(request.GET)
-    data = form.parsed()
+    data = form_class.parse(request.GET)
     choices = _accounts(request)
-    accounts = _chosen(choices, form.account_id())
+    accounts = _chosen(choices, form_class.account_id(data))
     tz = _zone(request)
-    days = form.dates(tz, timezone.now())
+    days = form_class.dates(data, tz, timezone.now())
     return Scope(data, accounts, choices, tz, days, periods.local_period(*days, tz))
 
 
@@ -563,7 +566,7 @@ def api_top_tweets(request):
 def tweet(request, tweet_id: int):
     """A Tweet's curves by age, gains per hour, organic vs promoted, video funnel, samples."""
     item = _tweet(request, tweet_id)
-    data = TweetQuery(request.GET).parsed()
+    data = TweetQuery.parse(request.GET)
     tz = _zone(request)
     stored = samples.read(item, tz, data["page"], SAMPLES_PER_PAGE)
     # The page's rows came with the read; the paginator only numbers the pages.
@@ -732,7 +735,7 @@ def api_tweet_series(request, tweet_id: int):
 def api_tweet_gains(request, tweet_id: int):
     """Gains of one metric per hour (per local day for long-lived Tweets)."""
     item = _tweet(request, tweet_id, with_account=False)
-    data = TweetQuery(request.GET).parsed()
+    data = TweetQuery.parse(request.GET)
     return JsonResponse(samples.tweet_gains(item, data["metric"], _zone(request)))
 
 
@@ -758,7 +761,7 @@ def _compared(request, ids: list[int]) -> list[Tweet]:
 @dashboard_view()
 def compare(request):
     """Up to ten Tweets overlaid by age since posting, raw or normalised."""
-    data = CompareQuery(request.GET).parsed()
+    data = CompareQuery.parse(request.GET)
     tweets = _compared(request, data["ids"])
     tz = _zone(request)
     candidates = list(
@@ -821,7 +824,7 @@ def _compare_rows(series, hours: list[int], first_sampled: dict) -> list[dict]:
 @dashboard_view(json=True)
 def api_compare(request):
     """The compare chart's data: one curve per Tweet."""
-    data = CompareQuery(request.GET).parsed()
+    data = CompareQuery.parse(request.GET)
     if not data["ids"]:
         raise BadQuery("ids: choose one to ten Tweet ids, e.g. ids=123,456.")
     tweets = _compared(request, data["ids"])
