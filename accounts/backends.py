@@ -1,12 +1,17 @@
 """Signing in: Django's username and password check, and the signed-in person read with
 their profile (the timezone every dashboard page needs) in one query per request, a query
-the ORM builds once per process (accounts/compiled.py)."""
+the ORM builds once per process (accounts/compiled.py). On the dashboard's pages
+(`accounts_with_user`), the accounts the person may see come in the same round trip."""
+
+import contextvars
+from contextlib import contextmanager
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
 
-from .compiled import CompiledQuery
+from .compiled import CompiledQuery, run_together
+from .models import visible_query
 
 
 def _user_with_profile(pk):
@@ -14,6 +19,20 @@ def _user_with_profile(pk):
 
 
 _users = CompiledQuery(_user_with_profile)
+# Whether the person read now should come with the accounts they may see.
+_WITH_ACCOUNTS = contextvars.ContextVar("accounts_with_user", default=False)
+
+
+@contextmanager
+def accounts_with_user():
+    """Within it, the signed-in person is read with the accounts they may see, in one round
+    trip: for the dashboard's views, which all read both (XAccount.objects.visible_list
+    takes the accounts read so, once; the person object is that request's own)."""
+    token = _WITH_ACCOUNTS.set(True)
+    try:
+        yield
+    finally:
+        _WITH_ACCOUNTS.reset(token)
 
 
 class ProfileBackend(ModelBackend):
@@ -25,8 +44,14 @@ class ProfileBackend(ModelBackend):
             pk = get_user_model()._meta.pk.to_python(user_id)
         except ValidationError:
             return None
-        found = _users(pk)
-        return found[0] if found and self.user_can_authenticate(found[0]) else None
+        if not _WITH_ACCOUNTS.get():
+            found = _users(pk)
+            return found[0] if found and self.user_can_authenticate(found[0]) else None
+        found, accounts = run_together((_users, (pk,)), (visible_query, (pk,)))
+        if not found or not self.user_can_authenticate(found[0]):
+            return None
+        found[0]._visible_accounts = accounts
+        return found[0]
 
     async def aget_user(self, user_id):
         users = get_user_model()._default_manager.select_related("profile")

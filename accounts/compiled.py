@@ -66,11 +66,14 @@ class CompiledQuery:
         return sql, positions, part(info), related, list(converters.items())
 
     def __call__(self, *values) -> list[Model]:
-        sql, positions, (model, names, indexes, _pk), related, converters = self._plan
-        connection = connections[self._using]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [values[i] for i in positions])
-            rows = cursor.fetchall()
+        return run_together((self, values))[0]
+
+    def _statement(self, values) -> tuple[str, list]:
+        sql, positions = self._plan[:2]
+        return sql, [values[i] for i in positions]
+
+    def _built(self, rows, connection) -> list[Model]:
+        _sql, _positions, (model, names, indexes, _pk), related, converters = self._plan
         if converters:
             rows = [_converted(row, converters, connection) for row in rows]
         found = []
@@ -87,6 +90,30 @@ class CompiledQuery:
                     remote_setter(joined, obj)
             found.append(obj)
         return found
+
+
+def run_together(*calls: tuple[CompiledQuery, tuple]) -> list[list[Model]]:
+    """Each (compiled query, its values)'s list, the statements sent in one round trip on
+    PostgreSQL (one query string; each statement's rows read in turn), one after the other
+    on other databases. All on the first query's database."""
+    using = calls[0][0]._using
+    connection = connections[using]
+    statements = [query._statement(values) for query, values in calls]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(statements) > 1:
+            cursor.execute(
+                "; ".join(sql for sql, _ in statements),
+                [param for _, params in statements for param in params],
+            )
+            results = [cursor.fetchall()]
+            while cursor.nextset():
+                results.append(cursor.fetchall())
+        else:
+            results = []
+            for sql, params in statements:
+                cursor.execute(sql, params)
+                results.append(cursor.fetchall())
+    return [query._built(rows, connection) for (query, _), rows in zip(calls, results, strict=True)]
 
 
 def _converted(row, converters, connection) -> list:

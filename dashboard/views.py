@@ -30,6 +30,7 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import oauth
+from accounts.backends import accounts_with_user
 from accounts.compiled import CompiledQuery
 from accounts.models import Profile, XAccount
 from tweets import audience, periods, rollups, timing
@@ -78,8 +79,10 @@ SAMPLE_TABLE = {
 COMPARE_CANDIDATES = 40
 
 
-def dashboard_view(*, json: bool = False):
-    """Sign-in required, GET only, and a malformed query answered with a 400 and why."""
+def dashboard_view(*, json: bool = False, scope: bool = True):
+    """Sign-in required, GET only, and a malformed query answered with a 400 and why.
+    `scope`: the view reads the accounts the person may see (_scope), which then come with
+    the person, in the same round trip (accounts.backends.accounts_with_user)."""
 
     def decorate(view):
         @functools.wraps(view)
@@ -93,7 +96,16 @@ def dashboard_view(*, json: bool = False):
                 context = {"message": message}
                 return render(request, "dashboard/bad_request.html", context, status=400)
 
-        return login_required(require_GET(wrapper))
+        checked = login_required(require_GET(wrapper))
+        if not scope:
+            return checked
+
+        @functools.wraps(view)
+        def with_accounts(request, *args, **kwargs):
+            with accounts_with_user():
+                return checked(request, *args, **kwargs)
+
+        return with_accounts
 
     return decorate
 
@@ -562,7 +574,7 @@ def api_top_tweets(request):
 # --- one Tweet ---------------------------------------------------------------------------
 
 
-@dashboard_view()
+@dashboard_view(scope=False)
 def tweet(request, tweet_id: int):
     """A Tweet's curves by age, gains per hour, organic vs promoted, video funnel, samples."""
     item = _tweet(request, tweet_id)
@@ -693,7 +705,7 @@ def _sample_row(sample: dict, item, tz: ZoneInfo) -> dict:
     }
 
 
-@dashboard_view()
+@dashboard_view(scope=False)
 def tweet_samples_csv(request, tweet_id: int):
     """Every sample of a Tweet, oldest first, streamed (an empty cell: X gave nothing)."""
     item = _tweet(request, tweet_id)
@@ -725,13 +737,13 @@ def tweet_samples_csv(request, tweet_id: int):
     return response
 
 
-@dashboard_view(json=True)
+@dashboard_view(json=True, scope=False)
 def api_tweet_series(request, tweet_id: int):
     """Every metric of a Tweet by age since posting (cumulative)."""
     return JsonResponse(samples.tweet_series(_tweet(request, tweet_id, with_account=False)))
 
 
-@dashboard_view(json=True)
+@dashboard_view(json=True, scope=False)
 def api_tweet_gains(request, tweet_id: int):
     """Gains of one metric per hour (per local day for long-lived Tweets)."""
     item = _tweet(request, tweet_id, with_account=False)
@@ -739,7 +751,7 @@ def api_tweet_gains(request, tweet_id: int):
     return JsonResponse(samples.tweet_gains(item, data["metric"], _zone(request)))
 
 
-@dashboard_view(json=True)
+@dashboard_view(json=True, scope=False)
 def api_tweet_video(request, tweet_id: int):
     """The Tweet's videos: quartile funnel with retention, views by age."""
     item = _tweet(request, tweet_id, with_account=False)
@@ -758,7 +770,7 @@ def _compared(request, ids: list[int]) -> list[Tweet]:
     return [by_id[i] for i in ids]
 
 
-@dashboard_view()
+@dashboard_view(scope=False)
 def compare(request):
     """Up to ten Tweets overlaid by age since posting, raw or normalised."""
     data = CompareQuery.parse(request.GET)
@@ -821,7 +833,7 @@ def _compare_rows(series, hours: list[int], first_sampled: dict) -> list[dict]:
     return rows
 
 
-@dashboard_view(json=True)
+@dashboard_view(json=True, scope=False)
 def api_compare(request):
     """The compare chart's data: one curve per Tweet."""
     data = CompareQuery.parse(request.GET)

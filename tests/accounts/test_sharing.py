@@ -293,3 +293,26 @@ def test_the_list_the_dashboard_reads_is_visible_to_by_username(alice, bob, char
     ]
     assert XAccount.objects.visible_list(bob) == [mine[0]]
     assert XAccount.objects.visible_list(AnonymousUser()) == []
+
+
+def test_on_the_dashboard_the_accounts_come_with_the_person(alice, bob, django_assert_num_queries):
+    """Under accounts_with_user (the dashboard's period views), the sign-in backend reads the
+    person and the accounts they may see in one round trip; visible_list takes those once,
+    the same as it would read, and reads afresh after. Elsewhere it reads them itself."""
+    from accounts.backends import ProfileBackend, accounts_with_user
+
+    mine = [make_account(alice, name) for name in ("sandbox_newcomer", "sandbox_demo")]
+    AccountAccess.objects.create(account=mine[1], user=bob, role="viewer", granted_by=alice)
+    for person in (alice, bob):
+        expected = [_fields(a) for a in XAccount.objects.visible_list(person)]
+        with accounts_with_user(), django_assert_num_queries(1):
+            user = ProfileBackend().get_user(person.pk)
+            listed = XAccount.objects.visible_list(user)
+        assert user == person and [_fields(a) for a in listed] == expected
+        with django_assert_num_queries(1):  # taken once: the next call reads them again
+            assert [_fields(a) for a in XAccount.objects.visible_list(user)] == expected
+    with django_assert_num_queries(2):
+        user = ProfileBackend().get_user(alice.pk)
+        XAccount.objects.visible_list(user)
+    with accounts_with_user(), django_assert_num_queries(1):
+        assert ProfileBackend().get_user(10**9) is None
