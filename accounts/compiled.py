@@ -16,8 +16,10 @@ import functools
 import inspect
 from collections.abc import Callable
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.models import Model, QuerySet
+
+from . import prepared
 
 # Values no row has, one per argument: the query is built for them once, then run with the
 # real values in each place they stood. Within a 32-bit integer's range, which the ORM
@@ -93,27 +95,40 @@ class CompiledQuery:
 
 
 def run_together(*calls: tuple[CompiledQuery, tuple]) -> list[list[Model]]:
-    """Each (compiled query, its values)'s list, the statements sent in one round trip on
-    PostgreSQL (one query string; each statement's rows read in turn), one after the other
-    on other databases. All on the first query's database."""
+    """Each (compiled query, its values)'s list. On PostgreSQL the statements are prepared
+    once per session (accounts/prepared.py) and sent in one round trip (one query string;
+    each statement's rows read in turn); elsewhere they run one after the other. All on the
+    first query's database."""
     using = calls[0][0]._using
     connection = connections[using]
     statements = [query._statement(values) for query, values in calls]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and len(statements) > 1:
-            cursor.execute(
-                "; ".join(sql for sql, _ in statements),
-                [param for _, params in statements for param in params],
-            )
-            results = [cursor.fetchall()]
-            while cursor.nextset():
-                results.append(cursor.fetchall())
+        if connection.vendor == "postgresql":
+            results = _in_one_round_trip(cursor, statements)
         else:
             results = []
             for sql, params in statements:
                 cursor.execute(sql, params)
                 results.append(cursor.fetchall())
     return [query._built(rows, connection) for (query, _), rows in zip(calls, results, strict=True)]
+
+
+def _in_one_round_trip(cursor, statements: list[tuple[str, list]]) -> list[list]:
+    for attempt in (1, 2):
+        try:
+            executes = [prepared.statement_of(cursor, sql)[0] for sql, _ in statements]
+            cursor.execute("; ".join(executes), [p for _, params in statements for p in params])
+            results = [cursor.fetchall()]
+            while cursor.nextset():
+                results.append(cursor.fetchall())
+            return results
+        except DatabaseError as exc:
+            if not prepared.stale(exc):
+                raise
+            prepared.forget(cursor.db)
+            if attempt == 2 or cursor.db.in_atomic_block:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _converted(row, converters, connection) -> list:

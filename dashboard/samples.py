@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import Count, F, Min, Q, Window
 from django.db.models.functions import RowNumber, Trunc
 
+from accounts import prepared
 from accounts.compiled import CompiledQuery
 from tweets.metrics import TWEET_SAMPLE_COLUMNS, VIDEO_SAMPLE_COLUMNS
 from tweets.models import Media, Tweet, TweetSample, VideoSample
@@ -171,7 +172,7 @@ def read(tweet: Tweet, tz: ZoneInfo = UTC, page: int = 1, per_page: int = 50) ->
     if connection.vendor != "postgresql":
         return _read_in_python(tweet, params, ZoneInfo(gain_tz))
     with connection.cursor() as cursor:
-        cursor.execute(READ_SQL, params)
+        prepared.execute(cursor, READ_SQL, params)
         rows = cursor.fetchall()
     tagged = {"thin": [], "closing": [], "page": [], "first": []}
     for row in rows:
@@ -406,7 +407,7 @@ def _video_rows(params: dict) -> list[dict]:
     samples, the probes take 12 ms where a window pass over the key took 31, beside the
     bare DISTINCT ON's 51, interleaved on the loaded machine.)"""
     with connection.cursor() as cursor:
-        cursor.execute(VIDEO_READ_SQL, {**params, "step": STEPS[params["thin"]]})
+        prepared.execute(cursor, VIDEO_READ_SQL, {**params, "step": STEPS[params["thin"]]})
         rows = cursor.fetchall()
     out = []
     for media_id, epoch, *values in rows:

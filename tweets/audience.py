@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.db.models import F, Max, Sum
 
+from accounts import prepared
 from accounts.models import XAccount
 from xapi.client import BadResponse, RateLimited, ServerError, XClient
 
@@ -156,7 +157,7 @@ def net_follows_with_previous(account_ids, period: Period) -> tuple[int | None, 
         "end": period.end,
     }
     with connection.cursor() as cursor:
-        cursor.execute(NET_FOLLOWS_SQL, params)
+        prepared.execute(cursor, NET_FOLLOWS_SQL, params)
         now, before, read, read_before = cursor.fetchone()
     return _read_or_none(now, read), _read_or_none(before, read_before)
 

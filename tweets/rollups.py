@@ -21,6 +21,7 @@ from django.db.models import (
     Sum,
 )
 
+from accounts import prepared
 from accounts.models import XAccount
 
 from .metrics import (
@@ -81,7 +82,7 @@ def rows_of(statement: str, params: dict, portable: Callable[[], list]) -> list:
     if not on_postgres():
         return portable()
     with connection.cursor() as cursor:
-        cursor.execute(statement, params)
+        prepared.execute(cursor, statement, params)
         return cursor.fetchall()
 
 
@@ -138,7 +139,7 @@ def totals_with_previous(account_ids, period: Period, context: str = "total") ->
         "end": period.end,
     }
     with connection.cursor() as cursor:
-        cursor.execute(TOTALS_WITH_PREVIOUS_SQL, params)
+        prepared.execute(cursor, TOTALS_WITH_PREVIOUS_SQL, params)
         *sums, polled, polled_before = cursor.fetchone()
     width = len(ROLLUP_COLUMNS)
     return tuple(
@@ -394,7 +395,7 @@ def posted_and_reposts(account_ids, period: Period) -> tuple[int, list[Tweet]]:
         return _posted_and_reposts_in_python(account_ids, period)
     params = {"ids": list(account_ids), "start": period.start, "end": period.end}
     with connection.cursor() as cursor:
-        cursor.execute(POSTED_AND_REPOSTS_SQL, params)
+        prepared.execute(cursor, POSTED_AND_REPOSTS_SQL, params)
         rows = cursor.fetchall()
     db = connection.alias
     reposts = []
