@@ -406,36 +406,31 @@ def _sort_links(request, sort: str, descending: bool) -> dict:
 
 
 # The tables behind the charts: a row per bucket, up to MAX_POINTS of them, written here
-# with format_html_join (cell by cell in the template they took longer than their queries).
+# (cell by cell in the template they took longer than their queries; through
+# format_html_join, a third of the overview's Python). Only the labels are text to escape:
+# format_count writes digits, separators and the dash.
+SERIES_ROW = '<tr><th scope="row">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>'
+FOLLOWERS_ROW = '<tr><th scope="row">{}</th><td>{}</td><td>{}</td><td>{}</td></tr>'
+
+
 def _series_rows(series) -> str:
     s = series["series"]
-    return format_html_join(
-        "\n",
-        '<tr><th scope="row">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
-        (
-            (
-                label,
-                *(format_count(s[name][i]) for name in ("organic", "promoted", "unsplit", "total")),
-            )
-            for i, label in enumerate(series["labels"])
-        ),
-    )
+    columns = [s[name] for name in ("organic", "promoted", "unsplit", "total")]
+    return _rows(SERIES_ROW, series["labels"], columns)
 
 
 def _followers_rows(followers) -> str:
-    return format_html_join(
-        "\n",
-        '<tr><th scope="row">{}</th><td>{}</td><td>{}</td><td>{}</td></tr>',
-        (
-            (
-                label,
-                *(
-                    format_count(followers[name][i])
-                    for name in ("followers", "net_follows", "posts")
-                ),
-            )
-            for i, label in enumerate(followers["labels"])
-        ),
+    columns = [followers[name] for name in ("followers", "net_follows", "posts")]
+    return _rows(FOLLOWERS_ROW, followers["labels"], columns)
+
+
+def _rows(row: str, labels: list[str], columns: list[list]) -> str:
+    """A table row per label: the label escaped, then each column's count there."""
+    return mark_safe(
+        "\n".join(
+            row.format(html_escape(label), *(format_count(column[i]) for column in columns))
+            for i, label in enumerate(labels)
+        )
     )
 
 

@@ -160,3 +160,25 @@ def test_a_videos_one_read_picks_what_a_pass_over_every_sample_picks(history, mo
         assert video["views"] == picked[-1]["views"]
         # The dataset's last poll is its last sample: no held point after it.
         assert video["views_over_time"]["views"] == [row["views"] for row in picked]
+
+
+def test_the_overviews_impressions_table_carries_series_json(owner):
+    """The rows written in Python (views._series_rows): a row per bucket, its label and the
+    organic, promoted, not split and total counts of series.json, formatted."""
+    from tweets.metrics import format_count
+
+    body = owner.get("/dashboard/api/series.json?period=7&interval=day").json()
+    page = owner.get("/dashboard/?period=7&interval=day").content.decode()
+    table = page[page.index("Impressions as a table") :]
+    table = table[table.index("<tbody>") : table.index("</tbody>")]
+    rows = re.findall(
+        r'<tr><th scope="row">([^<]*)</th><td>([^<]*)</td><td>([^<]*)</td>'
+        r"<td>([^<]*)</td><td>([^<]*)</td></tr>",
+        table,
+    )
+    s = body["series"]
+    assert rows == [
+        (label, *(format_count(s[n][i]) for n in ("organic", "promoted", "unsplit", "total")))
+        for i, label in enumerate(body["labels"])
+    ]
+    assert len(rows) == 7 and any(row[4] != "—" for row in rows)
