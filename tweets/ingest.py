@@ -2,9 +2,9 @@
 number of Tweets (bench/ingest.py measures it against a bare COPY, DESIGN.md section 8).
 
 tweets.polling.store() reads X's answers into a `Batch` per sample table: every object's
-values as X gave them, when it was posted, whether its gains count, whether its promoted
-counts are carried forward, whether this is its final private snapshot. A writer applies
-the rules and writes:
+values as X gave them, whether its promoted counts are carried forward, whether this is
+its final private snapshot, and for a video when it was first posted and whether its
+gains count (a Tweet's stored row says both). A writer applies the rules and writes:
 
 1. a promoted count not asked for this time is carried forward from the latest sample;
 2. a sample only when some value changed since the object's latest sample, and only after
@@ -17,21 +17,23 @@ the rules and writes:
    last_polled_at (every Tweet the poll read) and final_private_at.
 
 `CopyWriter` (Postgres) does it set-based, in a fixed number of round trips whatever the
-number of Tweets: the account's lock and the lookup of the stored Tweets and media in one
-round trip (`known`, for store()), one binary COPY per sample table into the session's
-temporary scratch table (row by row: see _Shape), then one prepared statement for all of
-a poll's batches, run with its generic plan (planned once per session, not at every
-poll: _prepared). Its Tweet part is one UPDATE of the polled Tweets joined to their rows
-and to each one's latest sample (by the table's key), which records the poll (rule 4) and
-returns each row's values (carried ones from that sample, rule 1), whether they changed,
-and the Tweet's posting time and kind (a Retweet gains nothing); the changed ones are
-inserted. The account's row lock (store()) serialises a Tweet's polls, so that insert meets no
+number of Tweets (`stage`, then `write`): one binary COPY per sample table into the
+session's temporary scratch table (row by row: see _Shape); one round trip for the
+account's lock and the lookup of the poll's Tweets (from their scratch table) and media
+not stored yet, which store() then makes; then one prepared statement for all of a poll's
+batches, run with its generic plan (planned once per session, not at every poll:
+_prepared). Its Tweet part is one UPDATE of the polled Tweets joined to their rows and to
+each one's latest sample (by the table's key), which records the poll (rule 4, and that a
+Tweet whose promoted counts were read is promoted) and returns each row's values (carried
+ones from that sample, rule 1, for a Tweet promoted before), whether they changed, and the
+Tweet's posting time and kind (a Retweet gains nothing); the changed ones are inserted.
+The account's row lock (store()) serialises a Tweet's polls, so that insert meets no
 conflict; video samples, whose media two accounts' Tweets can carry, are inserted ON
 CONFLICT DO NOTHING and only those written update their media and gain. The gains of
 every batch are summed per hour in one pass and upserted as a row per context (rule 3).
 The scratch tables (emptied at every commit) and the prepared statement last as long as
 the database session, and the statement's text and each scratch table's COPY are built
-once per process, so a poll's write is a COPY per table and one EXECUTE, and
+once per process, so a poll's write is a COPY per table, the lookup and one EXECUTE, and
 migration 0010 leaves room on each Tweet's page for the poll's update to stay there (a
 HOT update, without index entries). bench/ingest.py measures it; docs/BENCHMARKS.md says
 what it costs.
@@ -41,6 +43,7 @@ and one writes the same polls through both writers and compares every row).
 """
 
 import itertools
+import operator
 import weakref
 import zlib
 from contextlib import contextmanager
@@ -77,13 +80,21 @@ def hour_of(moment: datetime) -> datetime:
 
 @dataclass
 class Batch:
-    """One poll's samples for one table, before the rules (see the module docstring)."""
+    """One poll's samples for one table, before the rules (see the module docstring).
+
+    Each row is a tuple in the order of the batch's scratch table (_scratch), so the
+    CopyWriter sends it as it is: the object's key, its metric values in the registry's
+    order (`columns`), then for Tweets (`polled`): `carry`, its promoted counts are
+    carried forward if it was ever promoted (the stored row says); `paid`, this poll read
+    its promoted counts (it is promoted); `final`, this is its final private snapshot. A
+    Tweet's posting time and whether its gains count (not for a Retweet) are its stored
+    row's (created_at, kind). For the other objects: whether its gains count, carry,
+    final and when it was first posted."""
 
     model: type
     instant: datetime
     pairs: dict[str, list[tuple[str, str]]]  # per context, (rollup column, sample column)
     carried: tuple[str, ...] = ()  # the columns a `carry` row takes from its latest sample
-    # (key, metric values in the registry's order, posted, gains count, carry, final)
     rows: list[tuple] = field(default_factory=list)
     columns: tuple[str, ...] = field(init=False)
 
@@ -96,8 +107,19 @@ class Batch:
         return self.model is TweetSample
 
     def add(self, key, values: tuple, posted: datetime, *, gains=True, carry=False, final=False):
-        """One object's sample; `values` in the registry's column order (`columns`)."""
-        self.rows.append((key, values, posted, gains, carry, final))
+        """One object's sample (not a Tweet's: store() builds those rows itself);
+        `values` in the registry's column order (`columns`)."""
+        self.rows.append((key, *values, gains, carry, final, posted))
+
+    def values(self):
+        """The rows' metric values, a tuple per row (for tweets.polling.check_counts)."""
+        return map(operator.itemgetter(slice(1, 1 + len(self.columns))), self.rows)
+
+    def split(self, row: tuple) -> tuple:
+        """(key, values, carry, paid, final) of a Tweet's row; (key, values, gains,
+        carry, final, posted) of another's."""
+        end = 1 + len(self.columns)
+        return (row[0], row[1:end], *row[end:])
 
 
 def _set_for(keys, value, field: str) -> Case:
@@ -108,16 +130,18 @@ def _set_for(keys, value, field: str) -> Case:
 class OrmWriter:
     """The rules in Python, through the ORM, on any database."""
 
-    def known(
-        self, ids: list[int], media_keys: list[str], lock: int | None = None
-    ) -> tuple[dict[int, tuple], set]:
-        """{id: (kind, promoted)} of the Tweets already stored, and the media keys stored;
-        first, when `lock` is an account's id, that account's row lock (store())."""
+    def stage(
+        self, batches: list[Batch], media_keys: list[str], lock: int | None = None
+    ) -> tuple[set[int], set[str]]:
+        """Before write(): when `lock` is an account's id, that account's row lock
+        (store()); then the ids of the batches' Tweets and the `media_keys` not stored
+        yet, which store() makes before it writes."""
         if lock is not None:
             list(XAccount.objects.select_for_update().filter(pk=lock).values_list("pk"))
-        rows = Tweet.objects.filter(pk__in=ids).values_list("id", "kind", "promoted")
-        media = Media.objects.filter(pk__in=media_keys).values_list("pk", flat=True)
-        return {row[0]: row[1:] for row in rows}, set(media)
+        ids = [row[0] for batch in batches if batch.polled for row in batch.rows]
+        stored = set(Tweet.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        media = set(Media.objects.filter(pk__in=media_keys).values_list("pk", flat=True))
+        return set(ids) - stored, set(media_keys) - media
 
     def write(self, batches: list[Batch], rollups) -> int:
         """Write the batches' changed samples and add their gains to `rollups` (an
@@ -126,10 +150,29 @@ class OrmWriter:
 
     def _write(self, batch: Batch, rollups) -> set:
         """One batch; the keys of the samples written."""
-        latest = self._latest(batch.model, [row[0] for row in batch.rows])
+        rows = [batch.split(row) for row in batch.rows]
+        latest = self._latest(batch.model, [row[0] for row in rows])
+        paid = []
+        if batch.polled:  # a Tweet's posting time, kind and promoted are its stored row's
+            stored = Tweet.objects.filter(pk__in=[row[0] for row in rows]).values_list(
+                "pk", "created_at", "kind", "promoted"
+            )
+            tweets = {
+                pk: (posted, kind != Tweet.Kind.RETWEET, was) for pk, posted, kind, was in stored
+            }
+            paid = [row[0] for row in rows if row[3]]
+            rows = [
+                (key, values, tweets[key][0], tweets[key][1], carry and tweets[key][2], final)
+                for key, values, carry, _, final in rows
+            ]
+        else:
+            rows = [
+                (key, values, posted, counts, carry, final)
+                for key, values, counts, carry, final, posted in rows
+            ]
         carried = [batch.columns.index(c) for c in batch.carried]
         fresh, gains = [], {}
-        for key, values, posted, counts, carry, _ in batch.rows:
+        for key, values, posted, counts, carry, _ in rows:
             old = latest.get(key)  # (captured_at, values) or None
             if carry:
                 values = list(values)
@@ -155,12 +198,13 @@ class OrmWriter:
         if not batch.polled:
             objects.filter(pk__in=written).update(last_sampled_at=batch.instant)
             return written
-        objects.filter(pk__in=[row[0] for row in batch.rows]).update(
+        objects.filter(pk__in=[row[0] for row in rows]).update(
             last_polled_at=batch.instant,
             last_sampled_at=_set_for(written, batch.instant, "last_sampled_at"),
             final_private_at=_set_for(
-                [row[0] for row in batch.rows if row[5]], batch.instant, "final_private_at"
+                [row[0] for row in rows if row[5]], batch.instant, "final_private_at"
             ),
+            promoted=_set_for(paid, True, "promoted"),
         )
         return written
 
@@ -193,40 +237,23 @@ class CopyWriter(OrmWriter):
     """Postgres: a COPY of each batch into a scratch table, then the rules for every batch
     in one statement."""
 
-    def known(
-        self, ids: list[int], media_keys: list[str], lock: int | None = None
-    ) -> tuple[dict[int, tuple], set]:
-        """Both in one statement; the ids as one array literal (psycopg would adapt them
-        one by one), the media keys as an array. The account's lock, when asked for, is a
-        statement of its own sent in the same round trip, before it: that statement
-        waits for the lock, and the lookup then reads under a snapshot taken after it
-        (each statement of a query string takes its own, at read committed)."""
-        locking = ""
-        if lock is not None:
-            locking = f"SELECT id FROM {XAccount._meta.db_table} WHERE id = %s FOR UPDATE; "
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"{locking}SELECT id, kind, promoted, NULL FROM {Tweet._meta.db_table}"
-                " WHERE id = ANY(%s::bigint[]) UNION ALL"
-                f" SELECT NULL, NULL, NULL, {Media._meta.pk.column} FROM {Media._meta.db_table}"
-                f" WHERE {Media._meta.pk.column} = ANY(%s::text[])",
-                [
-                    *([lock] if lock is not None else []),
-                    "{" + ",".join(map(str, ids)) + "}",
-                    media_keys,
-                ],
-            )
-            if lock is not None:
-                cursor.nextset()
-            rows = cursor.fetchall()
-        tweets = {row[0]: row[1:3] for row in rows if row[3] is None}
-        return tweets, {row[3] for row in rows if row[3] is not None}
-
-    def write(self, batches: list[Batch], rollups) -> int:
+    def stage(
+        self, batches: list[Batch], media_keys: list[str], lock: int | None = None
+    ) -> tuple[set[int], set[str]]:
+        """The COPY of each batch into its scratch table, then one round trip: the
+        account's lock, when asked for, as a statement of its own, and the lookup of the
+        poll's Tweets (from the scratch table: no array of their ids to send and parse)
+        and media not stored yet, usually none. The lock waits, and the lookup then reads
+        under a snapshot taken after it (each statement of a query string takes its own,
+        at read committed)."""
         batches = [batch for batch in batches if batch.rows]
-        if not batches:
-            return 0
         shapes = tuple(_shape(batch) for batch in batches)
+        tweet, media = Tweet._meta, Media._meta
+        missing = [
+            "SELECT NULL::text, k.key FROM unnest(%s::text[]) AS k (key) WHERE NOT EXISTS"
+            f" (SELECT FROM {media.db_table} m WHERE m.{media.pk.column} = k.key)"
+        ]
+        params = [media_keys]
         with connection.cursor() as cursor, _forgotten_on_error():
             _ready_scratch(cursor, shapes)
             for batch, shape in zip(batches, shapes, strict=True):
@@ -234,12 +261,38 @@ class CopyWriter(OrmWriter):
                 with cursor.copy(shape.copy) as copy:
                     copy.set_types(shape.types)
                     write = copy.write_row
-                    if batch.polled:
-                        for key, values, _, _, carry, final in batch.rows:
-                            write((key, *values, carry, final))
-                    else:
-                        for key, values, posted, gains, carry, final in batch.rows:
-                            write((key, *values, gains, carry, final, posted))
+                    for row in batch.rows:  # in the scratch table's order (Batch)
+                        write(row)
+                if batch.polled:
+                    key = owner(batch.model).column
+                    missing.insert(
+                        0,
+                        f"SELECT n.{key}::text, NULL FROM {shape.scratch} n WHERE NOT EXISTS"
+                        f" (SELECT FROM {tweet.db_table} t WHERE t.{tweet.pk.column} = n.{key})",
+                    )
+            statements = [" UNION ALL ".join(missing)]
+            if lock is not None:
+                statements.insert(
+                    0, f"SELECT id FROM {XAccount._meta.db_table} WHERE id = %s FOR UPDATE"
+                )
+                params.insert(0, lock)
+            cursor.execute("; ".join(statements), params)
+            if lock is not None:
+                cursor.nextset()
+            rows = cursor.fetchall()
+        return (
+            {int(row[0]) for row in rows if row[0] is not None},
+            {row[1] for row in rows if row[1] is not None},
+        )
+
+    def write(self, batches: list[Batch], rollups) -> int:
+        """The rules for the batches stage() put in the scratch tables, in one
+        statement."""
+        batches = [batch for batch in batches if batch.rows]
+        if not batches:
+            return 0
+        shapes = tuple(_shape(batch) for batch in batches)
+        with connection.cursor() as cursor, _forgotten_on_error():
             name = _prepared(cursor, _rules_sql(shapes, batches))
             instant = batches[0].instant
             # One plan for every poll (see _prepared), for this transaction only.
@@ -334,7 +387,13 @@ class _Shape:
 # {shape key: _Shape}, and {shape keys of a poll's batches: the rules statement}.
 _SHAPES: dict[tuple, _Shape] = {}
 _RULES: dict[tuple, str] = {}
-_FLAG_TYPES = {"gains": "boolean", "carry": "boolean", "final": "boolean", "posted": "timestamptz"}
+_FLAG_TYPES = {
+    "gains": "boolean",
+    "carry": "boolean",
+    "paid": "boolean",
+    "final": "boolean",
+    "posted": "timestamptz",
+}
 
 
 def _shape(batch: Batch) -> _Shape:
@@ -390,7 +449,7 @@ def _scratch(batch: Batch) -> tuple[str, tuple[str, ...]]:
     when they were posted and whether their gains count (not for Retweets): neither is
     sent. A video's first posting (its first Tweet's) is."""
     columns = (owner(batch.model).column, *batch.columns)
-    columns += ("carry", "final") if batch.polled else ("gains", "carry", "final", "posted")
+    columns += ("carry", "paid", "final") if batch.polled else ("gains", "carry", "final", "posted")
     name = f"poll_{batch.model._meta.model_name}_{zlib.crc32(','.join(columns).encode()):08x}"
     return f"pg_temp.{name}", columns
 
@@ -417,8 +476,12 @@ def _batch_sql(batch: Batch) -> tuple[list[str], str]:
     parent = owner(batch.model).related_model._meta
     name = batch.model._meta.model_name
     table, scratch = batch.model._meta.db_table, _scratch(batch)[0]
+    # A Tweet carries its promoted counts only if it was promoted before this poll: the
+    # UPDATE's RETURNING reads t.promoted after `paid` set it, but a row that carries was
+    # not paid (store()), so there it is the stored value.
+    carry = "n.carry AND t.promoted" if batch.polled else "n.carry"
     value = {
-        c: f"CASE WHEN n.carry THEN o.{c} ELSE n.{c} END" if c in batch.carried else f"n.{c}"
+        c: f"CASE WHEN {carry} THEN o.{c} ELSE n.{c} END" if c in batch.carried else f"n.{c}"
         for c in batch.columns
     }
     changed = (
@@ -447,7 +510,8 @@ def _batch_sql(batch: Batch) -> tuple[list[str], str]:
                     last_sampled_at =
                         CASE WHEN {changed} THEN %(instant)s ELSE t.last_sampled_at END,
                     final_private_at =
-                        CASE WHEN n.final THEN %(instant)s ELSE t.final_private_at END
+                        CASE WHEN n.final THEN %(instant)s ELSE t.final_private_at END,
+                    promoted = t.promoted OR n.paid
                 FROM {latest}
                 WHERE t.{parent.pk.column} = n.{key}
                 RETURNING {returned}, {changed} AS changed,

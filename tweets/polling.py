@@ -30,6 +30,7 @@ import logging
 import operator
 import random
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -306,22 +307,20 @@ def _sample_row(total: dict, organic: dict, promoted: dict, metrics) -> tuple:
     return plan[3](total) + split(organic) + split(promoted)
 
 
-def check_counts(rows: list[tuple], metrics) -> None:
+def check_counts(rows: Iterable[tuple], metrics) -> None:
     """Raise BadResponse unless every value of these rows (from _sample_row) is NULL or a
     count: an int, not a bool, from 0 to COUNT_MAX. This runs for every metric of every
     Tweet a poll reads, so the common case is a few passes in C over all of them."""
     values = list(itertools.chain.from_iterable(rows))
-    counts = list(filter(None, values))  # neither NULL nor 0 (which is a count)
-    if set(map(type, values)) <= {int, type(None)} and (
-        not counts or (min(counts) > 0 and max(counts) <= COUNT_MAX)
-    ):
-        return
+    if set(map(type, values)) <= {int, type(None)}:
+        counts = list(filter(None, values))  # neither NULL nor 0 (which is a count)
+        if not counts or (min(counts) > 0 and max(counts) <= COUNT_MAX):
+            return
     totals, split = _reading_plan(metrics)[:2]
-    wires = (*totals, *split, *split)
-    for row in rows:
-        for wire, value in zip(wires, row, strict=True):
-            if value is not None and (type(value) is not int or not 0 <= value <= COUNT_MAX):
-                raise BadResponse(f"{wire} is not a count: {value!r}"[:200])
+    # Every row holds a value per wire name, in this order.
+    for wire, value in zip(itertools.cycle((*totals, *split, *split)), values):
+        if value is not None and (type(value) is not int or not 0 <= value <= COUNT_MAX):
+            raise BadResponse(f"{wire} is not a count: {value!r}"[:200])
 
 
 def _totals(obj: dict) -> dict:
@@ -354,6 +353,49 @@ def tweet_sample_values(tweet: dict, promoted: dict | None, metrics=TWEET_METRIC
     row = tweet_sample_row(tweet, promoted, metrics)
     check_counts([row], metrics)
     return dict(zip(_reading_plan(metrics)[2], row, strict=True))
+
+
+def tweet_rows(fetched: Fetched, ids: list[int], final: set[str]) -> list[tuple]:
+    """The poll's Tweet rows as tweets.ingest.Batch keeps them: key, the metric values of
+    tweet_sample_row (unchecked), carry, paid, final; `ids` are the int ids of
+    fetched.tweets, in its order. tweet_sample_row inline: this runs for every Tweet a
+    poll reads."""
+    plan = _reading_plan(TWEET_METRICS)
+    totals, split = plan[3], plan[4]
+    nothing = split({})
+    promoted, checked, private = fetched.promoted, fetched.promoted_checked, fetched.private
+    rows = []
+    add = rows.append
+    for key, (tid, tweet) in zip(ids, fetched.tweets.items(), strict=True):
+        get = tweet.get
+        total, hidden, organic = (
+            get("public_metrics"),
+            get("non_public_metrics"),
+            get("organic_metrics"),
+        )
+        if not isinstance(total, dict):
+            total = {}
+        # Some totals exist only in non_public_metrics (the click counts, the playback counts).
+        if hidden and isinstance(hidden, dict):
+            total = {**hidden, **total}
+        paid = promoted.get(tid)
+        row = (
+            totals(total)
+            + (split(organic) if isinstance(organic, dict) else nothing)
+            + (split(paid) if paid else nothing)
+        )
+        add(
+            (
+                key,
+                *row,
+                # Promoted counts not asked for this time are carried forward rather than
+                # lost, if the Tweet was ever promoted (the writer reads that).
+                paid is None and private and tid not in checked,
+                paid is not None,
+                tid in final,
+            )
+        )
+    return rows
 
 
 def video_sample_row(media: dict, metrics=VIDEO_METRICS) -> tuple | None:
@@ -471,74 +513,19 @@ def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[
     (tweets/ingest.py).
     """
     writer = database_writer()
-    ids = [int(tid) for tid in fetched.tweets]
-    media_keys = list(fetched.media)
-    # The account's row lock, then id -> (kind, promoted before this poll) and the media
-    # keys stored (on Postgres in one round trip).
-    known, known_media = writer.known(ids, media_keys, lock=account.pk)
-    posted = {
-        key: _created_at(data) for key, data in zip(ids, fetched.tweets.values(), strict=True)
-    }
-    new_tweets = [
-        Tweet(
-            id=key,
-            account=account,
-            # Postgres text cannot hold NUL; X never sends one in a Tweet's text.
-            text=str(data.get("text", "")).replace("\x00", "")[:10_000],
-            created_at=posted[key],
-            kind=_kind(data),
-            first_seen_at=instant,
-        )
-        for key, data in zip(ids, fetched.tweets.values(), strict=True)
-        if key not in known
-    ]
-    Tweet.objects.bulk_create(new_tweets)
-    known.update({tweet.id: (tweet.kind, False) for tweet in new_tweets})
-
-    new_media = [
-        Media(
-            media_key=key,
-            account=account,
-            type=str(m.get("type", ""))[:20],
-            duration_ms=_count(m, "duration_ms"),
-        )
-        for key, m in fetched.media.items()
-        if key not in known_media
-    ]
-    Media.objects.bulk_create(new_media)
-    known_media.update(m.media_key for m in new_media)
-    # A Tweet's media are linked when the Tweet or the media is first stored.
-    fresh = {t.id for t in new_tweets} | {m.media_key for m in new_media}
-    carrying = {
-        tid: media_keys_of(data) for tid, data in fetched.tweets.items() if "attachments" in data
-    }
-    links = [
-        Tweet.media.through(tweet_id=int(tid), media_id=key)
-        for tid, keys in carrying.items()
-        for key in keys
-        if key in known_media and (int(tid) in fresh or key in fresh)
-    ]
-    Tweet.media.through.objects.bulk_create(links, ignore_conflicts=True)
+    tweets = fetched.tweets
+    ids = [int(tid) for tid in tweets]
+    carrying = {tid: media_keys_of(data) for tid, data in tweets.items() if "attachments" in data}
 
     # Every value is read and checked before anything is written.
     rollups = Rollups(account.pk)
     samples = Batch(TweetSample, instant, TWEET_ROLLUP_COLUMNS, carried=PROMOTED_COLUMNS)
-    promoted, checked, private = fetched.promoted, fetched.promoted_checked, fetched.private
-    for key, (tid, data) in zip(ids, fetched.tweets.items(), strict=True):
-        kind, was_promoted = known[key]
-        paid = promoted.get(tid)
-        samples.add(
-            key,
-            tweet_sample_row(data, paid),
-            posted[key],
-            # A Retweet's counts are the original's, never the account's reach.
-            gains=kind != Tweet.Kind.RETWEET,
-            # Promoted counts not asked for this time are carried forward rather than lost.
-            carry=paid is None and private and was_promoted and tid not in checked,
-            final=tid in final,
-        )
-    check_counts([row[1] for row in samples.rows], TWEET_METRICS)
+    samples.rows = tweet_rows(fetched, ids, final)
+    check_counts(samples.values(), TWEET_METRICS)
 
+    # When a Tweet was posted: a stored one keeps its own (the writer reads it there), so
+    # X's is read for those carrying media (a video's first posting) and the new ones.
+    posted = {int(tid): _created_at(tweets[tid]) for tid in carrying}
     first_posted = {}
     for tid, keys in carrying.items():
         for key in keys:
@@ -548,7 +535,45 @@ def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[
         values = video_sample_row(data)
         if values is not None:
             videos.add(key, values, first_posted.get(key, instant))
-    check_counts([row[1] for row in videos.rows], VIDEO_METRICS)
+    check_counts(videos.values(), VIDEO_METRICS)
+
+    # The writer takes the batches (on Postgres, COPYs them into its scratch tables), then
+    # the account's row lock, and finds the Tweets and media not stored yet (on Postgres
+    # in one round trip). They are stored before the samples are written.
+    new_ids, new_keys = writer.stage([samples, videos], list(fetched.media), lock=account.pk)
+    new_tweets = [
+        Tweet(
+            id=key,
+            account=account,
+            # Postgres text cannot hold NUL; X never sends one in a Tweet's text.
+            text=str(data.get("text", "")).replace("\x00", "")[:10_000],
+            created_at=posted[key] if key in posted else _created_at(data),
+            kind=_kind(data),
+            first_seen_at=instant,
+        )
+        for key, data in zip(ids, tweets.values(), strict=True)
+        if key in new_ids
+    ]
+    Tweet.objects.bulk_create(new_tweets)
+    new_media = [
+        Media(
+            media_key=key,
+            account=account,
+            type=str(m.get("type", ""))[:20],
+            duration_ms=_count(m, "duration_ms"),
+        )
+        for key, m in fetched.media.items()
+        if key in new_keys
+    ]
+    Media.objects.bulk_create(new_media)
+    # A Tweet's media are linked when the Tweet or the media is first stored.
+    links = [
+        Tweet.media.through(tweet_id=int(tid), media_id=key)
+        for tid, keys in carrying.items()
+        for key in keys
+        if key in fetched.media and (int(tid) in new_ids or key in new_keys)
+    ]
+    Tweet.media.through.objects.bulk_create(links, ignore_conflicts=True)
 
     written = writer.write([samples, videos], rollups)
     rollups.write()
@@ -556,10 +581,11 @@ def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[
         write_audience(account, fetched.audience, instant)
 
     if fetched.promoted:
-        # Includes Tweets the sweep found promoted; their metrics come with the next poll.
-        newly = [int(k) for k in fetched.promoted if not known.get(int(k), (None, False))[1]]
-        if newly:
-            Tweet.objects.filter(pk__in=newly).update(promoted=True)
+        # The writer marks the polled Tweets whose promoted counts were read (`paid`);
+        # promoted metrics of a Tweet this poll did not read mark it here.
+        others = [int(k) for k in fetched.promoted if k not in tweets]
+        if others:
+            Tweet.objects.filter(pk__in=others, promoted=False).update(promoted=True)
         account.has_promoted = True
     if ids and fetched.private:
         newest = max(ids)
