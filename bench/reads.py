@@ -266,6 +266,9 @@ class Server:
 
 
 def _queries(server: Server, path: str) -> int:
+    """The statements a request sends once its session has prepared them (the first
+    request on a connection also sends a PREPARE per statement: accounts/prepared.py)."""
+    server.get(path)
     count = 0
 
     def counted(execute, *args):
