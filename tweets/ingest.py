@@ -17,23 +17,25 @@ gains count (a Tweet's stored row says both). A writer applies the rules and wri
    last_polled_at (every Tweet the poll read) and final_private_at.
 
 `CopyWriter` (Postgres) does it set-based, in a fixed number of round trips whatever the
-number of Tweets (`stage`, then `write`): one binary COPY per sample table into the
-session's temporary scratch table (row by row: see _Shape); one round trip for the
-account's lock and the lookup of the poll's Tweets (from their scratch table) and media
-not stored yet, which store() then makes; then one prepared statement for all of a poll's
-batches, run with its generic plan (planned once per session, not at every poll:
-_prepared). Its Tweet part is one UPDATE of the polled Tweets joined to their rows and to
-each one's latest sample (by the table's key), which records the poll (rule 4, and that a
-Tweet whose promoted counts were read is promoted) and returns each row's values (carried
-ones from that sample, rule 1, for a Tweet promoted before), whether they changed, and the
-Tweet's posting time and kind (a Retweet gains nothing); the changed ones are inserted.
+number of Tweets: one binary COPY per sample table into the session's temporary scratch
+table (`stage`; row by row: see _Shape), then (`write`) one round trip for the account's
+lock and one prepared statement for all of a poll's batches, run with its generic plan
+(planned once per session, not at every poll: _prepared). Its Tweet part is one UPDATE of
+the polled Tweets joined to their rows and to each one's latest sample (by the table's
+key), which records the poll (rule 4, and that a Tweet whose promoted counts were read is
+promoted) and returns each row's values (carried ones from that sample, rule 1, for a
+Tweet promoted before), whether they changed, and the Tweet's posting time and kind (a
+Retweet gains nothing); the changed ones are inserted. Rows of Tweets and media not stored
+yet join nothing: the statement also counts the Tweets it found and the poll's media
+stored, so a poll that brings no new Tweet or media needs no lookup of its own; otherwise
+store() makes the new ones and writes their rows in a second pass.
 The account's row lock (store()) serialises a Tweet's polls, so that insert meets no
 conflict; video samples, whose media two accounts' Tweets can carry, are inserted ON
 CONFLICT DO NOTHING and only those written update their media and gain. The gains of
 every batch are summed per hour in one pass and upserted as a row per context (rule 3).
 The scratch tables (emptied at every commit) and the prepared statement last as long as
 the database session, and the statement's text and each scratch table's COPY are built
-once per process, so a poll's write is a COPY per table, the lookup and one EXECUTE, and
+once per process, so a poll's write is a COPY per table and one EXECUTE, and
 migration 0010 leaves room on each Tweet's page for the poll's update to stay there (a
 HOT update, without index entries). bench/ingest.py measures it; docs/BENCHMARKS.md says
 what it costs.
@@ -130,27 +132,41 @@ def _set_for(keys, value, field: str) -> Case:
 class OrmWriter:
     """The rules in Python, through the ORM, on any database."""
 
-    def stage(
-        self, batches: list[Batch], media_keys: list[str], lock: int | None = None
-    ) -> tuple[set[int], set[str]]:
-        """Before write(): when `lock` is an account's id, that account's row lock
-        (store()); then the ids of the batches' Tweets and the `media_keys` not stored
-        yet, which store() makes before it writes."""
+    def stage(self, batches: list[Batch], *, again: bool = False) -> None:
+        """Hand the writer a poll's batches before write() (`again`: a second time in
+        the same transaction, with other rows). The ORM reads them in write()."""
+
+    def write(
+        self,
+        batches: list[Batch],
+        rollups,
+        media_keys: list[str] = (),
+        lock: int | None = None,
+    ) -> tuple[int, set[int], set[str]]:
+        """Write the batches' changed samples and add their gains to `rollups` (an
+        in-memory tweets.polling.Rollups); first, when `lock` is an account's id, that
+        account's row lock (store()). Rows of Tweets and media not stored yet are left
+        out: returns how many samples were written, the batches' Tweet ids and the
+        `media_keys` not stored, for store() to make and write in a second pass."""
         if lock is not None:
             list(XAccount.objects.select_for_update().filter(pk=lock).values_list("pk"))
         ids = [row[0] for batch in batches if batch.polled for row in batch.rows]
         stored = set(Tweet.objects.filter(pk__in=ids).values_list("pk", flat=True))
-        media = set(Media.objects.filter(pk__in=media_keys).values_list("pk", flat=True))
-        return set(ids) - stored, set(media_keys) - media
+        missing_ids = set(ids) - stored
+        keys = {row[0] for batch in batches if not batch.polled for row in batch.rows}
+        keys.update(media_keys)
+        missing_keys = keys - set(Media.objects.filter(pk__in=keys).values_list("pk", flat=True))
+        written = 0
+        for batch in batches:
+            missing = missing_ids if batch.polled else missing_keys
+            rows = [row for row in batch.rows if row[0] not in missing]
+            if rows:
+                written += len(self._write(batch, rows, rollups))
+        return written, missing_ids, missing_keys
 
-    def write(self, batches: list[Batch], rollups) -> int:
-        """Write the batches' changed samples and add their gains to `rollups` (an
-        in-memory tweets.polling.Rollups). Returns how many samples were written."""
-        return sum(len(self._write(batch, rollups)) for batch in batches if batch.rows)
-
-    def _write(self, batch: Batch, rollups) -> set:
-        """One batch; the keys of the samples written."""
-        rows = [batch.split(row) for row in batch.rows]
+    def _write(self, batch: Batch, rows: list[tuple], rollups) -> set:
+        """One batch's rows; the keys of the samples written."""
+        rows = [batch.split(row) for row in rows]
         latest = self._latest(batch.model, [row[0] for row in rows])
         paid = []
         if batch.polled:  # a Tweet's posting time, kind and promoted are its stored row's
@@ -237,25 +253,12 @@ class CopyWriter(OrmWriter):
     """Postgres: a COPY of each batch into a scratch table, then the rules for every batch
     in one statement."""
 
-    def stage(
-        self, batches: list[Batch], media_keys: list[str], lock: int | None = None
-    ) -> tuple[set[int], set[str]]:
-        """The COPY of each batch into its scratch table, then one round trip: the
-        account's lock, when asked for, as a statement of its own, and the lookup of the
-        poll's Tweets (from the scratch table: no array of their ids to send and parse)
-        and media not stored yet, usually none. The lock waits, and the lookup then reads
-        under a snapshot taken after it (each statement of a query string takes its own,
-        at read committed)."""
+    def stage(self, batches: list[Batch], *, again: bool = False) -> None:
+        """The COPY of each batch into its scratch table (emptied first when `again`)."""
         batches = [batch for batch in batches if batch.rows]
         shapes = tuple(_shape(batch) for batch in batches)
-        tweet, media = Tweet._meta, Media._meta
-        missing = [
-            "SELECT NULL::text, k.key FROM unnest(%s::text[]) AS k (key) WHERE NOT EXISTS"
-            f" (SELECT FROM {media.db_table} m WHERE m.{media.pk.column} = k.key)"
-        ]
-        params = [media_keys]
         with connection.cursor() as cursor, _forgotten_on_error():
-            _ready_scratch(cursor, shapes)
+            _ready_scratch(cursor, shapes, again=again)
             for batch, shape in zip(batches, shapes, strict=True):
                 # Binary, with the columns' types given: psycopg then formats no text.
                 with cursor.copy(shape.copy) as copy:
@@ -263,45 +266,68 @@ class CopyWriter(OrmWriter):
                     write = copy.write_row
                     for row in batch.rows:  # in the scratch table's order (Batch)
                         write(row)
-                if batch.polled:
-                    key = owner(batch.model).column
-                    missing.insert(
-                        0,
-                        f"SELECT n.{key}::text, NULL FROM {shape.scratch} n WHERE NOT EXISTS"
-                        f" (SELECT FROM {tweet.db_table} t WHERE t.{tweet.pk.column} = n.{key})",
-                    )
-            statements = [" UNION ALL ".join(missing)]
-            if lock is not None:
-                statements.insert(
-                    0, f"SELECT id FROM {XAccount._meta.db_table} WHERE id = %s FOR UPDATE"
-                )
-                params.insert(0, lock)
+
+    def write(
+        self,
+        batches: list[Batch],
+        rollups,
+        media_keys: list[str] = (),
+        lock: int | None = None,
+    ) -> tuple[int, set[int], set[str]]:
+        """The rules for the batches stage() put in the scratch tables, in one statement
+        sent in one round trip with the account's lock, when asked for, as a statement of
+        its own before it: that one waits for the lock, and the rules then read under a
+        snapshot taken after it (each statement of a query string takes its own, at read
+        committed). Rows of Tweets and media not stored yet join nothing and are left
+        out; the statement counts the Tweets it found and the `media_keys` stored, and
+        only when some are missing does a second round trip say which."""
+        batches = [batch for batch in batches if batch.rows]
+        if not batches:
+            return 0, *OrmWriter.write(self, [], rollups, media_keys, lock)[1:]
+        shapes = tuple(_shape(batch) for batch in batches)
+        instant = batches[0].instant
+        statements, params = [], []
+        if lock is not None:
+            statements.append(f"SELECT id FROM {XAccount._meta.db_table} WHERE id = %s FOR UPDATE")
+            params.append(lock)
+        with connection.cursor() as cursor, _forgotten_on_error():
+            name = _prepared(cursor, _rules_sql(shapes, batches))
+            # One plan for every poll (see _prepared), for this transaction only.
+            statements += [
+                "SET LOCAL plan_cache_mode = force_generic_plan",
+                f"EXECUTE {name} (%s, %s, %s, %s)",
+            ]
+            params += [
+                instant,
+                rollups.account_id,
+                hour_of(instant.astimezone(UTC)),
+                list(media_keys),
+            ]
             cursor.execute("; ".join(statements), params)
-            if lock is not None:
+            for _ in statements[1:]:
                 cursor.nextset()
+            written, found, stored = cursor.fetchone()
+            polled = [(b, shape) for b, shape in zip(batches, shapes, strict=True) if b.polled]
+            if found == sum(len(b.rows) for b, _ in polled) and stored == len(media_keys):
+                return written, set(), set()
+            tweet, media = Tweet._meta, Media._meta
+            missing = [
+                "SELECT NULL::text, k.key FROM unnest(%s::text[]) AS k (key) WHERE NOT EXISTS"
+                f" (SELECT FROM {media.db_table} m WHERE m.{media.pk.column} = k.key)"
+            ]
+            for batch, shape in polled:
+                key = owner(batch.model).column
+                missing.append(
+                    f"SELECT n.{key}::text, NULL FROM {shape.scratch} n WHERE NOT EXISTS"
+                    f" (SELECT FROM {tweet.db_table} t WHERE t.{tweet.pk.column} = n.{key})"
+                )
+            cursor.execute(" UNION ALL ".join(missing), [list(media_keys)])
             rows = cursor.fetchall()
         return (
+            written,
             {int(row[0]) for row in rows if row[0] is not None},
             {row[1] for row in rows if row[1] is not None},
         )
-
-    def write(self, batches: list[Batch], rollups) -> int:
-        """The rules for the batches stage() put in the scratch tables, in one
-        statement."""
-        batches = [batch for batch in batches if batch.rows]
-        if not batches:
-            return 0
-        shapes = tuple(_shape(batch) for batch in batches)
-        with connection.cursor() as cursor, _forgotten_on_error():
-            name = _prepared(cursor, _rules_sql(shapes, batches))
-            instant = batches[0].instant
-            # One plan for every poll (see _prepared), for this transaction only.
-            cursor.execute(
-                f"SET LOCAL plan_cache_mode = force_generic_plan; EXECUTE {name} (%s, %s, %s)",
-                [instant, rollups.account_id, hour_of(instant.astimezone(UTC))],
-            )
-            cursor.nextset()
-            return cursor.fetchone()[0]
 
 
 # Per database connection (its session): the scratch tables made (and committed), and
@@ -327,7 +353,8 @@ def _forgotten_on_error():
 
 def _prepared(cursor, sql: str) -> str:
     """The name of the session's prepared statement for this rules statement (its
-    parameters: the instant, the account, the instant's hour), prepared on first use.
+    parameters: the instant, the account, the instant's hour, the poll's media keys),
+    prepared on first use.
     Its parsing and planning cost about a tenth of a poll's write, and a poll runs the
     same statement every time. Left to itself, Postgres plans it for the values of each of
     the first five runs, then keeps a generic plan only if that one's estimate is no
@@ -344,25 +371,32 @@ def _prepared(cursor, sql: str) -> str:
     if name is None:
         name = f"poll_rules_{next(_NAMES)}"
         body = sql
-        for placeholder, parameter in (("instant", "$1"), ("account", "$2"), ("hour", "$3")):
+        for placeholder, parameter in (
+            ("instant", "$1"),
+            ("account", "$2"),
+            ("hour", "$3"),
+            ("media", "$4"),
+        ):
             body = body.replace(f"%({placeholder})s", parameter)
-        cursor.execute(f"PREPARE {name} (timestamptz, bigint, timestamptz) AS {body}")
+        cursor.execute(f"PREPARE {name} (timestamptz, bigint, timestamptz, text[]) AS {body}")
         prepared[sql] = name
     return name
 
 
-def _ready_scratch(cursor, shapes: tuple["_Shape", ...]) -> None:
+def _ready_scratch(cursor, shapes: tuple["_Shape", ...], *, again: bool = False) -> None:
     """Make sure each batch's scratch table exists and is empty, in at most one round trip
     and usually none. Rows go at every commit (ON COMMIT DELETE ROWS) and with a rollback,
     so a poll that is its own transaction finds them empty; one inside a longer
     transaction (a test's, or two polls in one) may find the rows of an earlier poll of
-    that transaction, and empties them. A table is remembered once the transaction that
-    made it commits: a rolled-back CREATE leaves none behind."""
+    that transaction, and empties them, as a second COPY in one poll's transaction
+    (`again`) does. A table is remembered once the transaction that made it commits: a
+    rolled-back CREATE leaves none behind."""
     raw = connection.connection
     made = _MADE.get(raw, set())
     names = [shape.scratch for shape in shapes]
-    statements = [shape.create for shape in shapes if shape.scratch not in made]
-    if len(connection.atomic_blocks) > 1:
+    # `again` follows a first COPY in this transaction, which made any table missing.
+    statements = [shape.create for shape in shapes if shape.scratch not in made and not again]
+    if again or len(connection.atomic_blocks) > 1:
         statements += [f"DELETE FROM {name}" for name in names]
     if not statements:
         return
@@ -471,7 +505,8 @@ def _batch_sql(batch: Batch) -> tuple[list[str], str]:
     written: one UPDATE of the polled Tweets joins the rows to their latest samples,
     records the poll and returns what the INSERT of the changed ones and the gains need.
     A video may be carried by two accounts' Tweets polled at once: its samples are
-    inserted ON CONFLICT DO NOTHING, and only those written update it and gain."""
+    inserted ON CONFLICT DO NOTHING, and only those written update it and gain. A row
+    whose object is not stored yet joins nothing (store() writes it in a second pass)."""
     key = owner(batch.model).column
     parent = owner(batch.model).related_model._meta
     name = batch.model._meta.model_name
@@ -499,7 +534,7 @@ def _batch_sql(batch: Batch) -> tuple[list[str], str]:
         ]
     )
     latest = (
-        f"{scratch} n LEFT JOIN LATERAL (SELECT * FROM {table} s WHERE s.{key} = n.{key}"
+        f"LEFT JOIN LATERAL (SELECT * FROM {table} s WHERE s.{key} = n.{key}"
         " ORDER BY s.captured_at DESC LIMIT 1) o ON true"
     )
     columns = ", ".join(batch.columns)
@@ -512,7 +547,7 @@ def _batch_sql(batch: Batch) -> tuple[list[str], str]:
                     final_private_at =
                         CASE WHEN n.final THEN %(instant)s ELSE t.final_private_at END,
                     promoted = t.promoted OR n.paid
-                FROM {latest}
+                FROM {scratch} n {latest}
                 WHERE t.{parent.pk.column} = n.{key}
                 RETURNING {returned}, {changed} AS changed,
                     t.created_at AS posted, t.kind <> '{Tweet.Kind.RETWEET}' AS gains
@@ -525,7 +560,9 @@ def _batch_sql(batch: Batch) -> tuple[list[str], str]:
         ], f"{name}_polled p WHERE p.changed AND p.gains"
     return [
         f"""{name}_polled AS (
-            SELECT {returned}, n.posted, n.gains FROM {latest} WHERE {changed}
+            SELECT {returned}, n.posted, n.gains FROM {scratch} n
+                JOIN {parent.db_table} e ON e.{parent.pk.column} = n.{key} {latest}
+            WHERE {changed}
         )""",
         f"""{name}_written AS (
             INSERT INTO {table} ({key}, captured_at, {columns})
@@ -553,7 +590,8 @@ def _rules_statement(batches: list[Batch]) -> str:
     """The rules (module docstring) for every batch of a poll as one statement: each
     batch's CTEs (_batch_sql), then the gains of all of them summed per hour, a row per
     context upserted into the rollups (one upsert: a statement may touch a row once).
-    Returns the number of samples written."""
+    Returns the number of samples written, the number of Tweets it found (polled) and
+    that of the poll's media keys stored."""
     rollup_table = HourlyRollup._meta.db_table
     named = list(
         dict.fromkeys(
@@ -600,7 +638,16 @@ def _rules_statement(batches: list[Batch]) -> str:
     counted = " + ".join(
         f"(SELECT count(*) FROM {batch.model._meta.model_name}_written)" for batch in batches
     )
-    return f"WITH {', '.join(ctes)} SELECT {counted}"
+    found = " + ".join(
+        f"(SELECT count(*) FROM {batch.model._meta.model_name}_polled)"
+        for batch in batches
+        if batch.polled
+    )
+    stored = (
+        f"(SELECT count(*) FROM {Media._meta.db_table}"
+        f" WHERE {Media._meta.pk.column} = ANY(%(media)s))"
+    )
+    return f"WITH {', '.join(ctes)} SELECT {counted}, {found or 0}, {stored}"
 
 
 def database_writer() -> OrmWriter:

@@ -362,6 +362,7 @@ def tweet_rows(fetched: Fetched, ids: list[int], final: set[str]) -> list[tuple]
     poll reads."""
     plan = _reading_plan(TWEET_METRICS)
     totals, split = plan[3], plan[4]
+    pick_totals, pick_split = operator.itemgetter(*plan[0]), operator.itemgetter(*plan[1])
     nothing = split({})
     promoted, checked, private = fetched.promoted, fetched.promoted_checked, fetched.private
     rows = []
@@ -373,17 +374,25 @@ def tweet_rows(fetched: Fetched, ids: list[int], final: set[str]) -> list[tuple]
             get("non_public_metrics"),
             get("organic_metrics"),
         )
-        if not isinstance(total, dict):
-            total = {}
-        # Some totals exist only in non_public_metrics (the click counts, the playback counts).
-        if hidden and isinstance(hidden, dict):
-            total = {**hidden, **total}
         paid = promoted.get(tid)
-        row = (
-            totals(total)
-            + (split(organic) if isinstance(organic, dict) else nothing)
-            + (split(paid) if paid else nothing)
-        )
+        try:
+            # X's usual answer: every count of each group it gave, in dicts. Some totals
+            # exist only in non_public_metrics (the click counts, the playback counts).
+            row = (
+                pick_totals({**hidden, **total} if hidden else total)
+                + (pick_split(organic) if organic else nothing)
+                + (pick_split(paid) if paid else nothing)
+            )
+        except (KeyError, TypeError):  # a count or a group missing, or not a dict
+            if not isinstance(total, dict):
+                total = {}
+            if hidden and isinstance(hidden, dict):
+                total = {**hidden, **total}
+            row = (
+                totals(total)
+                + (split(organic) if isinstance(organic, dict) else nothing)
+                + (split(paid) if paid else nothing)
+            )
         add(
             (
                 key,
@@ -538,44 +547,51 @@ def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[
     check_counts(videos.values(), VIDEO_METRICS)
 
     # The writer takes the batches (on Postgres, COPYs them into its scratch tables), then
-    # the account's row lock, and finds the Tweets and media not stored yet (on Postgres
-    # in one round trip). They are stored before the samples are written.
-    new_ids, new_keys = writer.stage([samples, videos], list(fetched.media), lock=account.pk)
-    new_tweets = [
-        Tweet(
-            id=key,
-            account=account,
-            # Postgres text cannot hold NUL; X never sends one in a Tweet's text.
-            text=str(data.get("text", "")).replace("\x00", "")[:10_000],
-            created_at=posted[key] if key in posted else _created_at(data),
-            kind=_kind(data),
-            first_seen_at=instant,
+    # under the account's row lock writes the samples of the Tweets and media stored, and
+    # says which are not (on Postgres in one round trip; usually none). Those are made,
+    # and their samples written in a second pass.
+    writer.stage([samples, videos])
+    written, new_ids, new_keys = writer.write(
+        [samples, videos], rollups, list(fetched.media), lock=account.pk
+    )
+    if new_ids or new_keys:
+        Tweet.objects.bulk_create(
+            Tweet(
+                id=key,
+                account=account,
+                # Postgres text cannot hold NUL; X never sends one in a Tweet's text.
+                text=str(data.get("text", "")).replace("\x00", "")[:10_000],
+                created_at=posted[key] if key in posted else _created_at(data),
+                kind=_kind(data),
+                first_seen_at=instant,
+            )
+            for key, data in zip(ids, tweets.values(), strict=True)
+            if key in new_ids
         )
-        for key, data in zip(ids, tweets.values(), strict=True)
-        if key in new_ids
-    ]
-    Tweet.objects.bulk_create(new_tweets)
-    new_media = [
-        Media(
-            media_key=key,
-            account=account,
-            type=str(m.get("type", ""))[:20],
-            duration_ms=_count(m, "duration_ms"),
+        Media.objects.bulk_create(
+            Media(
+                media_key=key,
+                account=account,
+                type=str(m.get("type", ""))[:20],
+                duration_ms=_count(m, "duration_ms"),
+            )
+            for key, m in fetched.media.items()
+            if key in new_keys
         )
-        for key, m in fetched.media.items()
-        if key in new_keys
-    ]
-    Media.objects.bulk_create(new_media)
-    # A Tweet's media are linked when the Tweet or the media is first stored.
-    links = [
-        Tweet.media.through(tweet_id=int(tid), media_id=key)
-        for tid, keys in carrying.items()
-        for key in keys
-        if key in fetched.media and (int(tid) in new_ids or key in new_keys)
-    ]
-    Tweet.media.through.objects.bulk_create(links, ignore_conflicts=True)
-
-    written = writer.write([samples, videos], rollups)
+        # A Tweet's media are linked when the Tweet or the media is first stored.
+        Tweet.media.through.objects.bulk_create(
+            (
+                Tweet.media.through(tweet_id=int(tid), media_id=key)
+                for tid, keys in carrying.items()
+                for key in keys
+                if key in fetched.media and (int(tid) in new_ids or key in new_keys)
+            ),
+            ignore_conflicts=True,
+        )
+        samples.rows = [row for row in samples.rows if row[0] in new_ids]
+        videos.rows = [row for row in videos.rows if row[0] in new_keys]
+        writer.stage([samples, videos], again=True)
+        written += writer.write([samples, videos], rollups)[0]
     rollups.write()
     if fetched.audience is not None:
         write_audience(account, fetched.audience, instant)

@@ -249,6 +249,38 @@ def test_the_orm_writer_writes_what_the_copy_writer_writes(account, monkeypatch)
     print(f"{len(copied[0])} samples and {len(copied[2])} rollup rows alike")
 
 
+@pytest.mark.parametrize("writer", [ingest.database_writer, ingest.OrmWriter], ids=["db", "orm"])
+def test_new_tweets_and_media_beside_stored_ones_are_sampled_in_the_same_poll(
+    account, monkeypatch, writer
+):
+    # The writer samples the stored Tweets and media and says which are new; store() makes
+    # those and writes their samples in a second pass of the same poll: the rows, gains
+    # and promoted marks are those of a poll that had known them all.
+    monkeypatch.setattr(polling, "database_writer", writer)
+    first = fetched_at(0)
+    for index in range(6, TWEETS):  # Tweet 6 carries the video: it and its media are new
+        del first.tweets[str(FIRST_ID + index)]
+    first.media.clear()
+    assert store(account, 0, first) == 6
+    # Every Tweet grew since poll 0; Tweet 7 (new) is promoted in this poll.
+    assert store(account, 2) == TWEETS + 1
+    instant = START + EVERY * 2
+    assert TweetSample.objects.filter(captured_at=instant).count() == TWEETS
+    assert VideoSample.objects.get().captured_at == instant
+    assert Media.objects.get().last_sampled_at == instant
+    assert set(Tweet.objects.get(pk=FIRST_ID + 6).media.values_list("pk", flat=True)) == {
+        video_key()
+    }
+    assert list(Tweet.objects.filter(promoted=True).values_list("pk", flat=True)) == [FIRST_ID + 7]
+    polled = Tweet.objects.filter(account=account)
+    assert all(t.last_polled_at == instant for t in polled)
+    for context in ("total", "organic", "promoted"):
+        rows = HourlyRollup.objects.filter(account=account, context=context)
+        stored = {r.bucket: r.impressions for r in rows if r.impressions}
+        assert stored == recomputed_gains(account, TWEET_METRICS[0].column(context), "impressions")
+    assert store(account, 2) == 0  # a replay of it writes nothing
+
+
 # --- the session's scratch tables and prepared statement, with real commits -------------
 
 
