@@ -309,9 +309,13 @@ def _sample_row(total: dict, organic: dict, promoted: dict, metrics) -> tuple:
 
 def check_counts(rows: Iterable[tuple], metrics) -> None:
     """Raise BadResponse unless every value of these rows (from _sample_row) is NULL or a
-    count: an int, not a bool, from 0 to COUNT_MAX. This runs for every metric of every
-    Tweet a poll reads, so the common case is a few passes in C over all of them."""
-    values = list(itertools.chain.from_iterable(rows))
+    count: an int, not a bool, from 0 to COUNT_MAX."""
+    check_values(list(itertools.chain.from_iterable(rows)), metrics)
+
+
+def check_values(values: list, metrics) -> None:
+    """check_counts for rows laid end to end in one list. This runs for every metric of
+    every Tweet a poll reads, so the common case is a few passes in C over all of them."""
     if set(map(type, values)) <= {int, type(None)}:
         counts = list(filter(None, values))  # neither NULL nor 0 (which is a count)
         if not counts or (min(counts) > 0 and max(counts) <= COUNT_MAX):
@@ -355,10 +359,11 @@ def tweet_sample_values(tweet: dict, promoted: dict | None, metrics=TWEET_METRIC
     return dict(zip(_reading_plan(metrics)[2], row, strict=True))
 
 
-def tweet_rows(fetched: Fetched, ids: list[int], final: set[str]) -> list[tuple]:
+def tweet_rows(fetched: Fetched, ids: list[int], final: set[str], values: list) -> list[tuple]:
     """The poll's Tweet rows as tweets.ingest.Batch keeps them: key, the metric values of
     tweet_sample_row (unchecked), carry, paid, final; `ids` are the int ids of
-    fetched.tweets, in its order. tweet_sample_row inline: this runs for every Tweet a
+    fetched.tweets, in its order. Every row's metric values are also added to `values`,
+    end to end, for check_values. tweet_sample_row inline: this runs for every Tweet a
     poll reads."""
     plan = _reading_plan(TWEET_METRICS)
     totals, split = plan[3], plan[4]
@@ -366,7 +371,7 @@ def tweet_rows(fetched: Fetched, ids: list[int], final: set[str]) -> list[tuple]
     nothing = split({})
     promoted, checked, private = fetched.promoted, fetched.promoted_checked, fetched.private
     rows = []
-    add = rows.append
+    add, extend = rows.append, values.extend
     for key, (tid, tweet) in zip(ids, fetched.tweets.items(), strict=True):
         get = tweet.get
         total, hidden, organic = (
@@ -393,6 +398,7 @@ def tweet_rows(fetched: Fetched, ids: list[int], final: set[str]) -> list[tuple]
                 + (split(organic) if isinstance(organic, dict) else nothing)
                 + (split(paid) if paid else nothing)
             )
+        extend(row)
         add(
             (
                 key,
@@ -418,7 +424,7 @@ def video_sample_row(media: dict, metrics=VIDEO_METRICS) -> tuple | None:
         _group(media, "promoted_metrics"),
         metrics,
     )
-    return row if any(v is not None for v in row) else None
+    return row if row.count(None) < len(row) else None
 
 
 def video_sample_values(media: dict, metrics=VIDEO_METRICS) -> dict | None:
@@ -529,8 +535,9 @@ def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[
     # Every value is read and checked before anything is written.
     rollups = Rollups(account.pk)
     samples = Batch(TweetSample, instant, TWEET_ROLLUP_COLUMNS, carried=PROMOTED_COLUMNS)
-    samples.rows = tweet_rows(fetched, ids, final)
-    check_counts(samples.values(), TWEET_METRICS)
+    values = []
+    samples.rows = tweet_rows(fetched, ids, final, values)
+    check_values(values, TWEET_METRICS)
 
     # When a Tweet was posted: a stored one keeps its own (the writer reads it there), so
     # X's is read for those carrying media (a video's first posting) and the new ones.
@@ -541,9 +548,9 @@ def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[
             first_posted[key] = min(first_posted.get(key, posted[int(tid)]), posted[int(tid)])
     videos = Batch(VideoSample, instant, VIDEO_ROLLUP_COLUMNS)
     for key, data in fetched.media.items():
-        values = video_sample_row(data)
-        if values is not None:
-            videos.add(key, values, first_posted.get(key, instant))
+        row = video_sample_row(data)
+        if row is not None:
+            videos.add(key, row, first_posted.get(key, instant))
     check_counts(videos.values(), VIDEO_METRICS)
 
     # The writer takes the batches (on Postgres, COPYs them into its scratch tables), then
