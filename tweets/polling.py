@@ -547,11 +547,13 @@ def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[
         for key in keys:
             first_posted[key] = min(first_posted.get(key, posted[int(tid)]), posted[int(tid)])
     videos = Batch(VideoSample, instant, VIDEO_ROLLUP_COLUMNS)
+    values = []
     for key, data in fetched.media.items():
         row = video_sample_row(data)
         if row is not None:
+            values.extend(row)
             videos.add(key, row, first_posted.get(key, instant))
-    check_counts(videos.values(), VIDEO_METRICS)
+    check_values(values, VIDEO_METRICS)
 
     # The writer takes the batches (on Postgres, COPYs them into its scratch tables), then
     # under the account's row lock writes the samples of the Tweets and media stored, and
