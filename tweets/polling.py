@@ -532,7 +532,7 @@ def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[
     ids = [int(tid) for tid in tweets]
     carrying = {tid: media_keys_of(data) for tid, data in tweets.items() if "attachments" in data}
 
-    # Every value is read and checked before anything is written.
+    # Every count is read and checked before anything is written.
     rollups = Rollups(account.pk)
     samples = Batch(TweetSample, instant, TWEET_ROLLUP_COLUMNS, carried=PROMOTED_COLUMNS)
     values = []
@@ -558,7 +558,8 @@ def store(account: XAccount, fetched: Fetched, instant: datetime, *, final: set[
     # The writer takes the batches (on Postgres, COPYs them into its scratch tables), then
     # under the account's row lock writes the samples of the Tweets and media stored, and
     # says which are not (on Postgres in one round trip; usually none). Those are made,
-    # and their samples written in a second pass.
+    # and their samples written in a second pass: a new Tweet's created_at and kind are
+    # read then, and a malformed one raises BadResponse, which rolls back the whole poll.
     writer.stage([samples, videos])
     written, new_ids, new_keys = writer.write(
         [samples, videos], rollups, list(fetched.media), lock=account.pk
