@@ -45,7 +45,6 @@ and one writes the same polls through both writers and compares every row).
 """
 
 import itertools
-import operator
 import weakref
 import zlib
 from contextlib import contextmanager
@@ -112,10 +111,6 @@ class Batch:
         """One object's sample (not a Tweet's: store() builds those rows itself);
         `values` in the registry's column order (`columns`)."""
         self.rows.append((key, *values, gains, carry, final, posted))
-
-    def values(self):
-        """The rows' metric values, a tuple per row (for tweets.polling.check_counts)."""
-        return map(operator.itemgetter(slice(1, 1 + len(self.columns))), self.rows)
 
     def split(self, row: tuple) -> tuple:
         """(key, values, carry, paid, final) of a Tweet's row; (key, values, gains,
