@@ -16,7 +16,7 @@ import functools
 import inspect
 from collections.abc import Callable
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
 
 from . import prepared
@@ -114,21 +114,15 @@ def run_together(*calls: tuple[CompiledQuery, tuple]) -> list[list[Model]]:
 
 
 def _in_one_round_trip(cursor, statements: list[tuple[str, list]]) -> list[list]:
-    for attempt in (1, 2):
-        try:
-            executes = [prepared.statement_of(cursor, sql)[0] for sql, _ in statements]
-            cursor.execute("; ".join(executes), [p for _, params in statements for p in params])
-            results = [cursor.fetchall()]
-            while cursor.nextset():
-                results.append(cursor.fetchall())
-            return results
-        except DatabaseError as exc:
-            if not prepared.stale(exc):
-                raise
-            prepared.forget(cursor.db)
-            if attempt == 2 or cursor.db.in_atomic_block:
-                raise
-    raise AssertionError("unreachable")
+    def run():
+        executes = [prepared.statement_of(cursor, sql) for sql, _ in statements]
+        cursor.execute("; ".join(executes), [p for _, params in statements for p in params])
+        results = [cursor.fetchall()]
+        while cursor.nextset():
+            results.append(cursor.fetchall())
+        return results
+
+    return prepared.retried(cursor.db, run)
 
 
 def _converted(row, converters, connection) -> list:

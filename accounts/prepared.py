@@ -27,7 +27,7 @@ import weakref
 from django.db import DatabaseError
 from psycopg import errors
 
-# Per database connection: {statement text: (its name, its parameters' order, EXECUTE)}.
+# Per database connection: {statement text: (its parameters' order, its EXECUTE)}.
 _PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _NAMES = itertools.count()
 # At most this many statements are prepared per session; any further one runs plain (every
@@ -48,47 +48,54 @@ def stale(error: Exception) -> bool:
 def execute(cursor, sql: str, params=()) -> None:
     """`cursor.execute(sql, params)`, prepared once per session on PostgreSQL. `cursor` is
     a Django cursor; `params` a dict for `%(name)s` placeholders, else a sequence."""
-    connection = cursor.db
-    if connection.vendor != "postgresql":
-        cursor.execute(sql, params)
-        return
-    raw = connection.connection
-    prepared = _PREPARED.setdefault(raw, {})
-    known = prepared.get(sql)
-    if known is None and len(prepared) >= MOST:
-        cursor.execute(sql, params)
-        return
-    for attempt in (1, 2):
-        try:
-            if known is None:
-                known = prepared[sql] = _prepare(cursor, sql)
-            _name, order, statement = known
+
+    def run():
+        known = _known(cursor, sql)
+        if known is None:
+            cursor.execute(sql, params)
+        else:
+            order, statement = known
             values = [params[name] for name in order] if isinstance(params, dict) else params
             cursor.execute(statement, values)
-            return
-        except DatabaseError as exc:
-            if not stale(exc):
-                raise
-            forget(connection)
-            if attempt == 2 or connection.in_atomic_block:
-                raise
-            prepared, known = _PREPARED.setdefault(raw, {}), None
+
+    retried(cursor.db, run)
 
 
-def statement_of(cursor, sql: str) -> tuple[str, list]:
-    """The `EXECUTE` that runs `sql` (positional `%s` placeholders) prepared on this
-    cursor's session, preparing it first if need be, and the order of its parameters (for
-    sending several in one query string, accounts/compiled.py). Plain `sql` elsewhere."""
+def statement_of(cursor, sql: str) -> str:
+    """The `EXECUTE` that runs `sql` (positional `%s` placeholders, its parameters in the
+    same order) prepared on this cursor's session, preparing it first if need be: for
+    sending several in one query string (accounts/compiled.py). `sql` itself elsewhere."""
+    known = _known(cursor, sql)
+    return sql if known is None else known[1]
+
+
+def retried(connection, run):
+    """`run()`, once more if it failed because a statement prepared on this connection is
+    gone or out of date (after forgetting what the session prepared), unless inside a
+    transaction, which that error aborted."""
+    try:
+        return run()
+    except DatabaseError as exc:
+        if not stale(exc):
+            raise
+        forget(connection)
+        if connection.in_atomic_block:
+            raise
+    return run()
+
+
+def _known(cursor, sql: str) -> tuple[list, str] | None:
+    """(the order of its parameters, the EXECUTE) of `sql` prepared on this cursor's
+    session, preparing it first if need be; None when it is to run plain (not PostgreSQL,
+    or the session already holds MOST statements)."""
     connection = cursor.db
     if connection.vendor != "postgresql":
-        return sql, []
+        return None
     prepared = _PREPARED.setdefault(connection.connection, {})
     known = prepared.get(sql)
-    if known is None:
-        if len(prepared) >= MOST:
-            return sql, []
+    if known is None and len(prepared) < MOST:
         known = prepared[sql] = _prepare(cursor, sql)
-    return known[2], known[1]
+    return known
 
 
 def forget(connection) -> None:
@@ -98,7 +105,7 @@ def forget(connection) -> None:
         _PREPARED.pop(connection.connection, None)
 
 
-def _prepare(cursor, sql: str) -> tuple[str, list, str]:
+def _prepare(cursor, sql: str) -> tuple[list, str]:
     name = f"read_{next(_NAMES)}"
     order: list = []
 
@@ -113,13 +120,14 @@ def _prepare(cursor, sql: str) -> tuple[str, list, str]:
     body = _PLACEHOLDER.sub(number, sql)
     cursor.execute(f"PREPARE {name} AS {body}")
     placeholders = ", ".join(["%s"] * len(order))
-    return name, order, f"EXECUTE {name} ({placeholders})" if order else f"EXECUTE {name}"
+    return order, f"EXECUTE {name} ({placeholders})" if order else f"EXECUTE {name}"
 
 
 def source(connection, sent: str) -> str:
     """The statement an `EXECUTE` sent on this connection runs, as given to `execute`
     (what was sent, when it is not one of ours): for reading captured queries."""
-    for sql, (name, _order, _statement) in _PREPARED.get(connection.connection, {}).items():
-        if sent.startswith((f"EXECUTE {name} ", f"EXECUTE {name};")) or sent == f"EXECUTE {name}":
+    for sql, (_order, statement) in _PREPARED.get(connection.connection, {}).items():
+        execute = statement.split(" (")[0]  # EXECUTE and the statement's name
+        if sent == execute or sent.startswith((f"{execute} (", f"{execute};")):
             return sql
     return sent
