@@ -149,14 +149,13 @@ READ_SQL = f"""
 """
 
 
-def read(tweet: Tweet, tz: ZoneInfo = UTC, page: int = 1, per_page: int = 50) -> Read:
-    """A Tweet's samples for its page and JSON, in one query (READ_SQL): the thinned series,
-    the gains' closing samples, a page of the samples table, the first and the last, and
-    the count; at most about MAX_POINTS + one per gains bucket + a page of rows."""
+def read_params(tweet: Tweet, tz: ZoneInfo, page: int, per_page: int) -> dict:
+    """READ_SQL's parameters (and its twin's, _read_in_python): how the series is thinned,
+    the gains' buckets and their zone (UTC for hours), the page of the samples table."""
     span = (tweet.last_sampled_at or tweet.created_at) - tweet.created_at
     thin, gain = thinning_bucket(span), gains_interval(tweet)
     gain_tz = "UTC" if gain == "hour" else str(tz)
-    params = {
+    return {
         "tweet": tweet.pk,
         "max": MAX_POINTS,
         "thin": thin,
@@ -169,8 +168,15 @@ def read(tweet: Tweet, tz: ZoneInfo = UTC, page: int = 1, per_page: int = 50) ->
         "offset": (page - 1) * per_page,
         "per_page": per_page,
     }
+
+
+def read(tweet: Tweet, tz: ZoneInfo = UTC, page: int = 1, per_page: int = 50) -> Read:
+    """A Tweet's samples for its page and JSON, in one query (READ_SQL): the thinned series,
+    the gains' closing samples, a page of the samples table, the first and the last, and
+    the count; at most about MAX_POINTS + one per gains bucket + a page of rows."""
+    params = read_params(tweet, tz, page, per_page)
     if connection.vendor != "postgresql":
-        return _read_in_python(tweet, params, ZoneInfo(gain_tz))
+        return _read_in_python(tweet, params, ZoneInfo(params["tz"]))
     with connection.cursor() as cursor:
         prepared.execute(cursor, READ_SQL, params)
         rows = cursor.fetchall()

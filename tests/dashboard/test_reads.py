@@ -120,19 +120,12 @@ PICKS = [
 
 def test_the_one_read_picks_what_a_pass_over_every_sample_picks(history, monkeypatch):
     tweet = Tweet.objects.get(pk=history.promoted_tweet_ids[0])
-    span = tweet.last_sampled_at - tweet.created_at
     for limit, tz, page in PICKS:
         monkeypatch.setattr(samples, "MAX_POINTS", limit)
         picked = samples.read(tweet, tz, page, per_page=50)
 
-        gain = samples.gains_interval(tweet)
-        params = {
-            "thin": samples.thinning_bucket(span),
-            "gain": gain,
-            "offset": (page - 1) * 50,
-            "per_page": 50,
-        }
-        every = samples._read_in_python(tweet, params, UTC if gain == "hour" else tz)
+        params = samples.read_params(tweet, tz, page, per_page=50)
+        every = samples._read_in_python(tweet, params, ZoneInfo(params["tz"]))
         print(limit, tz, picked.count, len(picked.thin), len(picked.closing), params)
         assert picked.count == every.count == 2304  # 8 days of 5-minute samples
         assert picked.thin == every.thin

@@ -99,19 +99,13 @@ LIMITS = [(3000, UTC), (100, UTC), (20, BERLIN), (10, UTC), (3, BERLIN), (2, BER
 @pytest.mark.parametrize("name", HISTORIES)
 def test_the_one_read_picks_what_a_pass_over_every_sample_picks(tweets, name, monkeypatch):
     tweet = tweets[name]
-    span = tweet.last_sampled_at - tweet.created_at
     for limit, tz in LIMITS:
         monkeypatch.setattr(samples, "MAX_POINTS", limit)
         gain = samples.gains_interval(tweet)
         for page in (1, 2):
             picked = samples.read(tweet, tz, page, per_page=5)
-            params = {
-                "thin": samples.thinning_bucket(span),
-                "gain": gain,
-                "offset": (page - 1) * 5,
-                "per_page": 5,
-            }
-            every = samples._read_in_python(tweet, params, UTC if gain == "hour" else tz)
+            params = samples.read_params(tweet, tz, page, per_page=5)
+            every = samples._read_in_python(tweet, params, ZoneInfo(params["tz"]))
             print(name, limit, tz, gain, picked.count, len(picked.thin), len(picked.closing))
             assert picked == every
         assert picked.count == len(HISTORIES[name])
