@@ -44,13 +44,13 @@ class ProfileBackend(ModelBackend):
             pk = get_user_model()._meta.pk.to_python(user_id)
         except ValidationError:
             return None
-        if not _WITH_ACCOUNTS.get():
-            found = _users(pk)
-            return found[0] if found and self.user_can_authenticate(found[0]) else None
-        found, accounts = run_together((_users, (pk,)), (visible_query, (pk,)))
+        with_accounts = _WITH_ACCOUNTS.get()
+        calls = [(_users, (pk,))] + ([(visible_query, (pk,))] if with_accounts else [])
+        found, *accounts = run_together(*calls)
         if not found or not self.user_can_authenticate(found[0]):
             return None
-        found[0]._visible_accounts = accounts
+        if with_accounts:
+            found[0]._visible_accounts = accounts[0]
         return found[0]
 
     async def aget_user(self, user_id):
