@@ -483,13 +483,6 @@ def _scratch(batch: Batch) -> tuple[str, tuple[str, ...]]:
     return f"pg_temp.{name}", columns
 
 
-def _gain(column: str) -> str:
-    """A sample column's gain over the object's latest sample: `was_` is that sample's
-    value, or 0 before a first sample (which gains all it holds), so a NULL on either
-    side makes the difference NULL, which SUM skips: it gains nothing."""
-    return f"p.{column} - p.was_{column}"
-
-
 def _batch_sql(batch: Batch) -> tuple[list[str], str]:
     """One batch's part of the rules statement: its CTEs and what its gains are summed
     from (`p`: the rows whose sample was written).
@@ -519,13 +512,22 @@ def _batch_sql(batch: Batch) -> tuple[list[str], str]:
         f" AND ROW({', '.join(value[c] for c in batch.columns)})"
         f" IS DISTINCT FROM ROW({', '.join(f'o.{c}' for c in batch.columns)})))"
     )
+    # RETURNING sees the row as SET left it: a Tweet whose sample changed now has
+    # last_sampled_at at the instant, and only it, unless its latest sample was already
+    # there (a replayed poll), which `changed` excludes too. One test, not the whole
+    # comparison again.
+    recorded = (
+        f"(t.last_sampled_at = %(instant)s"
+        f" AND (o.captured_at IS NULL OR o.captured_at < %(instant)s))"
+    )
     rolled = list(dict.fromkeys(c for pairs in batch.pairs.values() for _, c in pairs))
     returned = ", ".join(
         [
             f"n.{key}",
             "o.captured_at IS NOT NULL AS seen",
             *(f"{value[c]} AS {c}" for c in batch.columns),
-            *(f"CASE WHEN o.captured_at IS NULL THEN 0 ELSE o.{c} END AS was_{c}" for c in rolled),
+            # Read only where there was a latest sample (`seen`): see _gains_sql.
+            *(f"o.{c} AS was_{c}" for c in rolled),
         ]
     )
     latest = (
@@ -544,7 +546,7 @@ def _batch_sql(batch: Batch) -> tuple[list[str], str]:
                     promoted = t.promoted OR n.paid
                 FROM {scratch} n {latest}
                 WHERE t.{parent.pk.column} = n.{key}
-                RETURNING {returned}, {changed} AS changed,
+                RETURNING {returned}, {recorded} AS changed,
                     t.created_at AS posted, t.kind <> '{Tweet.Kind.RETWEET}' AS gains
             )""",
             f"""{name}_written AS (
@@ -571,6 +573,40 @@ def _batch_sql(batch: Batch) -> tuple[list[str], str]:
     ], f"{name}_polled p JOIN {name}_written w ON w.{key} = p.{key} WHERE p.gains"
 
 
+def _gains_sql(batch: Batch, gained_from: str, rolled: list[str]) -> str:
+    """A batch's gains as rows (bucket, context, every rollup column in `rolled`'s order),
+    one per hour and context it gained in.
+
+    A sample with a latest one before it (`seen`) gains the difference, in the poll's hour
+    (a parameter: date_trunc with a zone costs a microsecond or two a row); a first
+    sample gains all it holds, in the hour the object was posted. A NULL on either side
+    makes a difference NULL, which SUM skips: it gains nothing. Each batch sums only its
+    own columns; the statement adds the batches up (_rules_statement)."""
+    mine = [(f"{c}_{r}", s) for c, pairs in batch.pairs.items() for r, s in pairs]
+    seen = ", ".join(f"p.{s} - p.was_{s} AS {name}" for name, s in mine)
+    first = ", ".join(f"p.{s} AS {name}" for name, s in mine)
+    names = {name for name, _ in mine}
+    per_context = ", ".join(
+        "('{}', {})".format(
+            context,
+            ", ".join(
+                f"COALESCE(g.{context}_{r}, 0)" if f"{context}_{r}" in names else "0"
+                for r in rolled
+            ),
+        )
+        for context in CONTEXTS
+    )
+    return (
+        f"SELECT g.bucket, x.* FROM ("
+        f"SELECT bucket, {', '.join(f'SUM({name}) AS {name}' for name, _ in mine)} FROM ("
+        f"SELECT %(hour)s AS bucket, {seen} FROM {gained_from} AND p.seen UNION ALL"
+        f" SELECT date_trunc('hour', p.posted, 'UTC'), {first} FROM {gained_from}"
+        " AND NOT p.seen"
+        f") u GROUP BY bucket) g CROSS JOIN LATERAL (VALUES {per_context})"
+        f" AS x (context, {', '.join(rolled)})"
+    )
+
+
 def _rules_sql(shapes: tuple[_Shape, ...], batches: list[Batch]) -> str:
     """_rules_statement for batches of these shapes, built once per process: a poll's
     statement is looked up by its text among the session's prepared ones."""
@@ -588,44 +624,22 @@ def _rules_statement(batches: list[Batch]) -> str:
     Returns the number of samples written, the number of Tweets it found (polled) and
     that of the poll's media keys stored."""
     rollup_table = HourlyRollup._meta.db_table
-    named = list(
-        dict.fromkeys(
-            (c, r) for batch in batches for c, pairs in batch.pairs.items() for r, _ in pairs
-        )
+    rolled = list(
+        dict.fromkeys(r for batch in batches for pairs in batch.pairs.values() for r, _ in pairs)
     )
-    rolled = list(dict.fromkeys(r for _, r in named))
     ctes, parts = [], []
     for batch in batches:
         batch_ctes, gained_from = _batch_sql(batch)
         ctes += batch_ctes
-        mine = {(c, r): s for c, pairs in batch.pairs.items() for r, s in pairs}
-        sums = ", ".join(
-            f"{_gain(mine[pair]) if pair in mine else 'NULL::integer'} AS {pair[0]}_{pair[1]}"
-            for pair in named
-        )
-        parts.append(
-            # The poll's hour is a parameter: date_trunc with a zone costs a microsecond
-            # or two a row, and only a first sample's gains go to another hour.
-            "SELECT CASE WHEN p.seen THEN %(hour)s ELSE date_trunc('hour', p.posted, 'UTC')"
-            f" END AS bucket, {sums} FROM {gained_from}"
-        )
-    per_context = ", ".join(
-        "('{}', {})".format(
-            context,
-            ", ".join(
-                f"COALESCE(g.{context}_{r}, 0)" if (context, r) in named else "0" for r in rolled
-            ),
-        )
-        for context in CONTEXTS
-    )
+        parts.append(_gains_sql(batch, gained_from, rolled))
+    sums = ", ".join(f"SUM({r})::bigint" for r in rolled)
     ctes.append(
         f"""gains AS (
             INSERT INTO {rollup_table} (account_id, bucket, context, {", ".join(rolled)})
-            SELECT %(account)s, g.bucket, x.* FROM (
-                SELECT bucket, {", ".join(f"SUM({c}_{r}) AS {c}_{r}" for c, r in named)}
-                FROM ({" UNION ALL ".join(parts)}) u GROUP BY bucket
-            ) g CROSS JOIN LATERAL (VALUES {per_context}) AS x (context, {", ".join(rolled)})
-            WHERE {" OR ".join(f"x.{r} <> 0" for r in rolled)}
+            SELECT %(account)s, y.bucket, y.context, {sums}
+            FROM ({" UNION ALL ".join(parts)}) AS y (bucket, context, {", ".join(rolled)})
+            GROUP BY y.bucket, y.context
+            HAVING {" OR ".join(f"SUM({r}) <> 0" for r in rolled)}
             ON CONFLICT (account_id, context, bucket) DO UPDATE SET
                 {", ".join(f"{r} = {rollup_table}.{r} + EXCLUDED.{r}" for r in rolled)}
         )"""
