@@ -517,8 +517,8 @@ def _batch_sql(batch: Batch) -> tuple[list[str], str]:
     # there (a replayed poll), which `changed` excludes too. One test, not the whole
     # comparison again.
     recorded = (
-        f"(t.last_sampled_at = %(instant)s"
-        f" AND (o.captured_at IS NULL OR o.captured_at < %(instant)s))"
+        "(t.last_sampled_at = %(instant)s"
+        " AND (o.captured_at IS NULL OR o.captured_at < %(instant)s))"
     )
     rolled = list(dict.fromkeys(c for pairs in batch.pairs.values() for _, c in pairs))
     returned = ", ".join(
