@@ -8,13 +8,10 @@ lookups return (every metric group, by the registry's wire names) with every cou
 since the poll before, so each poll writes a sample per Tweet and per video: the write
 path at full load. The first poll (new Tweets, first samples) is not timed.
 
-The baseline COPYs the rows each timed poll wrote, poll by poll, right after it: the
-rows store() just wrote are read back, deleted and vacuumed away (not timed), then COPYed
-straight in, one COPY per table in a transaction of its own, as store() commits once per
-poll. The tables then hold what store() wrote, so the next poll finds them as it left
-them. Pairing each poll with its COPY keeps the ratio steady on a machine whose speed
-drifts (this one's halved and doubled again within minutes: store() 26 to 47 ms a poll in
-one session); the round with the median ratio is reported.
+The baseline takes the rows the timed polls wrote, puts the tables back as they were
+before those polls (deleted, then vacuumed), and COPYs them straight in, one COPY per poll
+and table in a transaction of its own, as store() commits once per poll. Rounds alternate
+the two, and the round with the median ratio is reported.
 """
 
 import statistics
@@ -102,15 +99,18 @@ def _account() -> XAccount:
     )
 
 
-def _rows_at(model, instant: datetime) -> list[tuple]:
-    """The rows written at `instant`, in the tables' column order."""
+def _rows_since(model, instant: datetime) -> dict[datetime, list[tuple]]:
+    """The rows written at or after `instant`, per instant, in the tables' column order."""
+    columns = sample_columns(model)
+    out: dict[datetime, list[tuple]] = {}
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {', '.join(sample_columns(model))} FROM {model._meta.db_table}"
-            " WHERE captured_at = %s",
+            f"SELECT {', '.join(columns)} FROM {model._meta.db_table} WHERE captured_at >= %s",
             [instant],
         )
-        return cursor.fetchall()
+        for row in cursor.fetchall():
+            out.setdefault(row[1], []).append(row)
+    return out
 
 
 def _copy(model, rows: list[tuple]) -> None:
@@ -121,35 +121,35 @@ def _copy(model, rows: list[tuple]) -> None:
 
 
 def one_round(tweets: int, polls: int) -> dict:
-    """store() over `polls` timed polls, each followed by the bare COPY of the rows it
-    wrote (module docstring)."""
+    """store() over `polls` timed polls, then the bare COPY of the rows they wrote."""
     dataset.clear()
     account = _account()
-    models = (TweetSample, VideoSample)
-    tables = ", ".join(model._meta.db_table for model in models)
-    store(account, fetched_at(0, tweets), START, final=set())
+    instants = [START + EVERY * p for p in range(polls + 1)]
+    fetches = [fetched_at(p, tweets) for p in range(polls + 1)]
+    store(account, fetches[0], instants[0], final=set())
 
-    store_seconds, copy_seconds, written = [], [], 0
-    for poll in range(1, polls + 1):
-        fetched, instant = fetched_at(poll, tweets), START + EVERY * poll
+    store_seconds, written = [], 0
+    for fetched, instant in zip(fetches[1:], instants[1:], strict=True):
         started = time.perf_counter()
-        stored = store(account, fetched, instant, final=set())
+        written += store(account, fetched, instant, final=set())
         store_seconds.append(time.perf_counter() - started)
 
-        rows = {model: _rows_at(model, instant) for model in models}
-        copied = sum(len(r) for r in rows.values())
-        if copied != stored:
-            raise AssertionError(f"store() said {stored} samples, the tables hold {copied}")
-        written += stored
-        for model in models:
-            model.objects.filter(captured_at=instant).delete()
-        with connection.cursor() as cursor:
-            cursor.execute(f"VACUUM {tables}")
+    models = (TweetSample, VideoSample)
+    rows = {model: _rows_since(model, instants[1]) for model in models}
+    copied = sum(len(r) for per_instant in rows.values() for r in per_instant.values())
+    if copied != written:
+        raise AssertionError(f"store() said {written} samples, the tables hold {copied}")
+    for model in models:
+        model.objects.filter(captured_at__gte=instants[1]).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM {', '.join(m._meta.db_table for m in models)}")
 
+    copy_seconds = []
+    for instant in instants[1:]:
         started = time.perf_counter()
         with transaction.atomic():
             for model in models:
-                _copy(model, rows[model])
+                _copy(model, rows[model].get(instant, []))
         copy_seconds.append(time.perf_counter() - started)
     dataset.clear()
     return {
