@@ -36,7 +36,7 @@ FIRST_TWEET_ID = 1_870_000_000_000_000_000
 NON_PUBLIC = {"url_link_clicks", "user_profile_clicks"} | {
     m.wire for m in VIDEO_METRICS if m.name.startswith("playback_")
 }
-SIZES = {True: (200, 3, 1), False: (1000, 20, 5)}  # quick -> (Tweets, timed polls, rounds)
+SIZES = {True: (200, 3, 1), False: (1000, 20, 7)}  # quick -> (Tweets, timed polls, rounds)
 TARGET = 0.5
 
 
