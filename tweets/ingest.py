@@ -512,14 +512,6 @@ def _batch_sql(batch: Batch) -> tuple[list[str], str]:
         f" AND ROW({', '.join(value[c] for c in batch.columns)})"
         f" IS DISTINCT FROM ROW({', '.join(f'o.{c}' for c in batch.columns)})))"
     )
-    # RETURNING sees the row as SET left it: a Tweet whose sample changed now has
-    # last_sampled_at at the instant, and only it, unless its latest sample was already
-    # there (a replayed poll), which `changed` excludes too. One test, not the whole
-    # comparison again.
-    recorded = (
-        "(t.last_sampled_at = %(instant)s"
-        " AND (o.captured_at IS NULL OR o.captured_at < %(instant)s))"
-    )
     rolled = list(dict.fromkeys(c for pairs in batch.pairs.values() for _, c in pairs))
     returned = ", ".join(
         [
@@ -544,6 +536,14 @@ def _batch_sql(batch: Batch) -> tuple[list[str], str]:
     )
     columns = ", ".join(batch.columns)
     if batch.polled:
+        # RETURNING sees the row as SET left it: a Tweet whose sample changed now has
+        # last_sampled_at at the instant, and only it, unless its latest sample was already
+        # there (a replayed poll), which `changed` excludes too. One test, not the whole
+        # comparison again.
+        recorded = (
+            "(t.last_sampled_at = %(instant)s"
+            " AND (o.captured_at IS NULL OR o.captured_at < %(instant)s))"
+        )
         return [
             f"""{name}_polled AS (
                 UPDATE {parent.db_table} t SET last_polled_at = %(instant)s,
