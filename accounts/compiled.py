@@ -103,26 +103,8 @@ def run_together(*calls: tuple[CompiledQuery, tuple]) -> list[list[Model]]:
     connection = connections[using]
     statements = [query._statement(values) for query, values in calls]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            results = _in_one_round_trip(cursor, statements)
-        else:
-            results = []
-            for sql, params in statements:
-                cursor.execute(sql, params)
-                results.append(cursor.fetchall())
+        results = prepared.fetch_together(cursor, statements)
     return [query._built(rows, connection) for (query, _), rows in zip(calls, results, strict=True)]
-
-
-def _in_one_round_trip(cursor, statements: list[tuple[str, list]]) -> list[list]:
-    def run():
-        executes = [prepared.statement_of(cursor, sql) for sql, _ in statements]
-        cursor.execute("; ".join(executes), [p for _, params in statements for p in params])
-        results = [cursor.fetchall()]
-        while cursor.nextset():
-            results.append(cursor.fetchall())
-        return results
-
-    return prepared.retried(cursor.db, run)
 
 
 def _converted(row, converters, connection) -> list:

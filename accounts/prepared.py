@@ -61,12 +61,31 @@ def execute(cursor, sql: str, params=()) -> None:
     retried(cursor.db, run)
 
 
-def statement_of(cursor, sql: str) -> str:
-    """The `EXECUTE` that runs `sql` (positional `%s` placeholders, its parameters in the
-    same order) prepared on this cursor's session, preparing it first if need be: for
-    sending several in one query string (accounts/compiled.py). `sql` itself elsewhere."""
-    known = _known(cursor, sql)
-    return sql if known is None else known[1]
+def fetch_together(cursor, statements: list[tuple[str, object]]) -> list[list]:
+    """The rows of each (statement, parameters), as `execute` takes them, all sent in one
+    round trip on PostgreSQL: one query string of their `EXECUTE`s, each one's rows read in
+    turn. A page that needs several statements waits for the server once, not once per
+    statement (each wait is 0.1 ms on one machine, more where the database is another
+    host). Elsewhere, or once the session holds MOST statements, they run one by one."""
+
+    def run():
+        known = [_known(cursor, sql) for sql, _ in statements]
+        if any(k is None for k in known):
+            results = []
+            for sql, params in statements:
+                cursor.execute(sql, params)
+                results.append(cursor.fetchall())
+            return results
+        values = []
+        for (order, _), (_, params) in zip(known, statements, strict=True):
+            values += [params[name] for name in order] if isinstance(params, dict) else params
+        cursor.execute("; ".join(statement for _, statement in known), values)
+        results = [cursor.fetchall()]
+        while cursor.nextset():
+            results.append(cursor.fetchall())
+        return results
+
+    return retried(cursor.db, run)
 
 
 def retried(connection, run):

@@ -266,21 +266,34 @@ def overview(request):
         "periods": _period_links(request, data),
     }
     if context["as_of"] is not None:
-        series = rollups.account_series(
-            ids, period, scope.tz, "impressions", data["interval"], scope.as_of
-        )
-        # Summed once for the KPI cards and the engagements chart (rollups.kpis sums the same).
-        current, previous = rollups.totals_with_previous(ids, period)
-        engagements = rollups.engagements_from_totals(current, previous)
         sort, descending = data["sort"], data["order"] == "desc"
+        # Every number of the page in one round trip (rollups.read_together). The totals are
+        # summed once for the KPI cards and the engagements chart (rollups.kpis sums the same).
+        (
+            series,
+            (current, previous),
+            followers,
+            best_time,
+            (posted, reposts),
+            top,
+            net_follows,
+        ) = rollups.read_together(
+            rollups.account_series_read(
+                ids, period, scope.tz, "impressions", data["interval"], scope.as_of
+            ),
+            rollups.totals_with_previous_read(ids, period),
+            audience.audience_series_read(ids, period, scope.tz, data["interval"], scope.as_of),
+            timing.best_slots_read(ids, scope.tz, period.start, period.end),
+            rollups.posted_and_reposts_read(ids, period),
+            rollups.top_tweets_read(ids, period, sort, descending, data["limit"]),
+            audience.net_follows_with_previous_read(ids, period),
+        )
+        engagements = rollups.engagements_from_totals(current, previous)
         links = _sort_links(request, sort, descending)
-        followers = audience.audience_series(ids, period, scope.tz, series["interval"], scope.as_of)
-        best_time = timing.best_slots(ids, scope.tz, period.start, period.end)
-        posted, reposts = rollups.posted_and_reposts(ids, period)
         context.update(
             kpis=[
                 *rollups.kpis_from_totals(current, previous),
-                *audience.audience_kpis(ids, period, current, previous),
+                *audience.audience_kpis(ids, period, current, previous, net_follows),
             ],
             followers=followers,
             followers_rows=_followers_rows(followers),
@@ -289,7 +302,7 @@ def overview(request):
             series=series,
             series_rows=_series_rows(series),
             engagements=engagements,
-            top=(top := rollups.top_tweets(ids, period, sort, descending, data["limit"])),
+            top=top,
             top_rows=_top_rows(top, scope.tz, scope.one is not None),
             top_count=posted,
             reposts=reposts,
@@ -529,8 +542,12 @@ def api_audience(request):
     """Followers over time, net follows and Tweets posted per bucket, and the audience KPIs."""
     scope = _scope(request)
     ids, period = scope.ids, scope.period
-    followers = audience.audience_series(ids, period, scope.tz, scope.data["interval"], scope.as_of)
-    kpis = audience.audience_kpis(ids, period, *rollups.totals_with_previous(ids, period))
+    followers, (current, previous), net_follows = rollups.read_together(
+        audience.audience_series_read(ids, period, scope.tz, scope.data["interval"], scope.as_of),
+        rollups.totals_with_previous_read(ids, period),
+        audience.net_follows_with_previous_read(ids, period),
+    )
+    kpis = audience.audience_kpis(ids, period, current, previous, net_follows)
     return JsonResponse({**followers, "period": scope.as_json(), "kpis": _kpis_json(kpis)})
 
 

@@ -22,16 +22,14 @@ from bisect import bisect_right
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import connection
 from django.db.models import F, Max, Sum
 
-from accounts import prepared
 from accounts.models import XAccount
 from xapi.client import BadResponse, RateLimited, ServerError, XClient
 
 from .models import AudienceHourly, AudienceSample, PollRun, Tweet
 from .periods import Period, auto_interval, bucket_starts, labels, partial_index
-from .rollups import KPI, SERIES_BUCKETS, as_of, bucket_params, on_postgres, ratio, rows_of
+from .rollups import KPI, SERIES_BUCKETS, Read, alone, as_of, bucket_params, ratio
 
 logger = logging.getLogger(__name__)
 
@@ -145,20 +143,28 @@ NET_FOLLOWS_SQL = f"""
 """  # fmt: skip
 
 
-def net_follows_with_previous(account_ids, period: Period) -> tuple[int | None, int | None]:
+def net_follows_with_previous_read(account_ids, period: Period) -> Read:
     """Followers gained less followers lost in the period and in the previous one, summed
     in one query; None for a period where no poll read them."""
-    if not on_postgres():
-        return tuple(_net_follows_in_python(account_ids, p) for p in (period, period.previous))
     params = {
         "ids": list(account_ids),
         "before": period.previous.start,
         "start": period.start,
         "end": period.end,
     }
-    with connection.cursor() as cursor:
-        prepared.execute(cursor, NET_FOLLOWS_SQL, params)
-        now, before, read, read_before = cursor.fetchone()
+    return Read(
+        NET_FOLLOWS_SQL,
+        params,
+        _net_follows_with_previous,
+        lambda: tuple(_net_follows_in_python(account_ids, p) for p in (period, period.previous)),
+    )
+
+
+net_follows_with_previous = alone(net_follows_with_previous_read)
+
+
+def _net_follows_with_previous(rows: list) -> tuple[int | None, int | None]:
+    now, before, read, read_before = rows[0]
     return _read_or_none(now, read), _read_or_none(before, read_before)
 
 
@@ -182,16 +188,23 @@ def _read_or_none(total: int | None, read: bool) -> int | None:
     return total if total is not None else 0 if read else None
 
 
-def audience_kpis(account_ids, period: Period, current: dict | None, previous: dict | None):
+def audience_kpis(
+    account_ids,
+    period: Period,
+    current: dict | None,
+    previous: dict | None,
+    net_follows: tuple[int | None, int | None] | None = None,
+):
     """Net follows and follows per 1,000 impressions, against the previous period;
-    `current` and `previous` are the periods' rollup totals (rollups.totals)."""
+    `current` and `previous` are the periods' rollup totals (rollups.totals), `net_follows`
+    the periods' net follows when already read (net_follows_with_previous)."""
 
     def per_thousand(follows, totals):
         if follows is None or totals is None:
             return None
         return ratio(follows * 1000, totals["impressions"])
 
-    now, before = net_follows_with_previous(account_ids, period)
+    now, before = net_follows or net_follows_with_previous(account_ids, period)
     return [
         KPI("net_follows", AUDIENCE_LABELS["net_follows"], now, before),
         KPI(
@@ -271,13 +284,13 @@ def _audience_rows_in_python(account_ids, period: Period, tz: ZoneInfo, interval
     ]
 
 
-def audience_series(
+def audience_series_read(
     account_ids,
     period: Period,
     tz: ZoneInfo,
     interval: str = "auto",
     last_poll: datetime | None = None,
-) -> dict:
+) -> Read:
     """Followers at the end of each bucket (summed over the accounts, each one's last count
     carried forward), net follows per bucket, and the Tweets posted per bucket (Retweets
     left out: they are not the account's own), in one query (AUDIENCE_SERIES_SQL). Buckets
@@ -286,11 +299,23 @@ def audience_series(
     when not given."""
     interval = auto_interval(period) if interval == "auto" else interval
     params = bucket_params(account_ids, period, tz, interval)
-    rows = rows_of(
+
+    def finish(rows: list) -> dict:
+        return _audience_series(rows, account_ids, period, tz, interval, last_poll)
+
+    return Read(
         AUDIENCE_SERIES_STATEMENTS[interval],
         params,
-        lambda: _audience_rows_in_python(params["ids"], period, tz, interval),
+        finish,
+        lambda: finish(_audience_rows_in_python(params["ids"], period, tz, interval)),
     )
+
+
+audience_series = alone(audience_series_read)
+
+
+def _audience_series(rows, account_ids, period: Period, tz: ZoneInfo, interval, last_poll):
+    """audience_series from AUDIENCE_SERIES_SQL's rows."""
     last_poll = last_poll or as_of(account_ids)
     starts, net, posts, followers = [], [], [], []
     for epoch, gained, posted, count in rows:

@@ -7,10 +7,12 @@ Tweets and videos of a period read each one's latest sample through the
 (tweet, captured_at) and (media, captured_at) unique indexes.
 """
 
+import functools
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection
@@ -77,13 +79,44 @@ def on_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def rows_of(statement: str, params: dict, portable: Callable[[], list]) -> list:
-    """The rows of a statement written here on PostgreSQL; elsewhere its twin's, `portable()`."""
+@dataclass(frozen=True)
+class Read:
+    """One read of the numbers: a statement written here, its parameters, what its rows
+    become (`finish`), and the same result on databases without its SQL (`portable`, its
+    twin through the ORM). `result()` runs it alone; read_together runs several in one
+    round trip, as a page that shows them all does."""
+
+    statement: str
+    params: dict
+    finish: Callable[[list], Any]
+    portable: Callable[[], Any]
+
+    def result(self):
+        return read_together(self)[0]
+
+
+def read_together(*reads: Read) -> list:
+    """Each read's result. On PostgreSQL their statements are sent in one round trip
+    (accounts.prepared.fetch_together, prepared once per session); elsewhere each read's
+    twin runs."""
     if not on_postgres():
-        return portable()
+        return [read.portable() for read in reads]
     with connection.cursor() as cursor:
-        prepared.execute(cursor, statement, params)
-        return cursor.fetchall()
+        rows = prepared.fetch_together(cursor, [(read.statement, read.params) for read in reads])
+    return [read.finish(found) for read, found in zip(reads, rows, strict=True)]
+
+
+def alone(read: Callable[..., Read]) -> Callable:
+    """The function that runs what `read` builds on its own (Read.result), named without
+    its `_read`: each read here has both, the Read for a page that sends several together
+    (read_together), the function for a single use."""
+
+    @functools.wraps(read)
+    def run(*args, **kwargs):
+        return read(*args, **kwargs).result()
+
+    run.__name__ = run.__qualname__ = read.__name__.removesuffix("_read")
+    return run
 
 
 def bucket_params(account_ids, period: Period, tz: ZoneInfo, interval: str) -> dict:
@@ -126,11 +159,9 @@ TOTALS_WITH_PREVIOUS_SQL = f"""
 """  # fmt: skip
 
 
-def totals_with_previous(account_ids, period: Period, context: str = "total") -> tuple:
+def totals_with_previous_read(account_ids, period: Period, context: str = "total") -> Read:
     """totals() of the period and of the previous one, summed in one query."""
     previous = period.previous
-    if not on_postgres():
-        return totals(account_ids, period, context), totals(account_ids, previous, context)
     params = {
         "ids": list(account_ids),
         "context": context,
@@ -138,9 +169,19 @@ def totals_with_previous(account_ids, period: Period, context: str = "total") ->
         "start": period.start,
         "end": period.end,
     }
-    with connection.cursor() as cursor:
-        prepared.execute(cursor, TOTALS_WITH_PREVIOUS_SQL, params)
-        *sums, polled, polled_before = cursor.fetchone()
+    return Read(
+        TOTALS_WITH_PREVIOUS_SQL,
+        params,
+        _totals_with_previous,
+        lambda: (totals(account_ids, period, context), totals(account_ids, previous, context)),
+    )
+
+
+totals_with_previous = alone(totals_with_previous_read)
+
+
+def _totals_with_previous(rows: list) -> tuple:
+    *sums, polled, polled_before = rows[0]
     width = len(ROLLUP_COLUMNS)
     return tuple(
         _as_totals(dict(zip(ROLLUP_COLUMNS, values, strict=True)), polled)
@@ -264,14 +305,14 @@ SERIES_STATEMENTS = {
 }
 
 
-def account_series(
+def account_series_read(
     account_ids,
     period: Period,
     tz: ZoneInfo,
     metric: str = "impressions",
     interval: str = "auto",
     last_poll: datetime | None = None,
-) -> dict:
+) -> Read:
     """Gains per bucket, organic / promoted / not split (total minus both), from the rollups.
 
     The buckets and their sums come from the database in one query (SERIES_SQL). A bucket
@@ -280,11 +321,23 @@ def account_series(
     posted.
     """
     interval = auto_interval(period) if interval == "auto" else interval
-    rows = rows_of(
+
+    def finish(rows: list) -> dict:
+        return _series(rows, account_ids, period, tz, metric, interval, last_poll)
+
+    return Read(
         SERIES_STATEMENTS[metric, interval],
         bucket_params(account_ids, period, tz, interval),
-        lambda: _series_rows_in_python(account_ids, period, tz, metric, interval),
+        finish,
+        lambda: finish(_series_rows_in_python(account_ids, period, tz, metric, interval)),
     )
+
+
+account_series = alone(account_series_read)
+
+
+def _series(rows, account_ids, period: Period, tz: ZoneInfo, metric, interval, last_poll):
+    """account_series from SERIES_SQL's rows."""
     last_poll = last_poll or as_of(account_ids)
     starts = [datetime.fromtimestamp(row[0], UTC) for row in rows]
     oldest = rows[0][-1] if rows else None
@@ -386,17 +439,24 @@ POSTED_AND_REPOSTS_SQL = f"""
 """  # fmt: skip
 
 
-def posted_and_reposts(account_ids, period: Period) -> tuple[int, list[Tweet]]:
+def posted_and_reposts_read(account_ids, period: Period) -> Read:
     """How many Tweets of their own these accounts posted in the period (Retweets aside),
     and the Retweets they made in it, newest first: shown as reposts, never counted, since
     their counts belong to the original (FACTS.md). Each Retweet is a Tweet with these
     fields and its account's username (the rest deferred)."""
-    if not on_postgres():
-        return _posted_and_reposts_in_python(account_ids, period)
     params = {"ids": list(account_ids), "start": period.start, "end": period.end}
-    with connection.cursor() as cursor:
-        prepared.execute(cursor, POSTED_AND_REPOSTS_SQL, params)
-        rows = cursor.fetchall()
+    return Read(
+        POSTED_AND_REPOSTS_SQL,
+        params,
+        _posted_and_reposts,
+        lambda: _posted_and_reposts_in_python(account_ids, period),
+    )
+
+
+posted_and_reposts = alone(posted_and_reposts_read)
+
+
+def _posted_and_reposts(rows: list) -> tuple[int, list[Tweet]]:
     db = connection.alias
     reposts = []
     for _posted, *values, username in rows:
@@ -480,18 +540,25 @@ TOP_STATEMENTS = {
 }
 
 
-def top_tweets(
+def top_tweets_read(
     account_ids, period: Period, sort: str = "impressions", descending: bool = True, limit=None
-) -> list[dict]:
+) -> Read:
     """Tweets posted in the period with their totals as of their latest sample, sorted in the
     database (NULLs last: a metric X did not give is never ranked as zero). Retweets are
     left out: their counts are the original's."""
     params = {"ids": list(account_ids), "start": period.start, "end": period.end, "limit": limit}
-    rows = rows_of(
+    return Read(
         TOP_STATEMENTS[sort, descending],
         params,
-        lambda: _top_rows_in_python(account_ids, period, sort, descending, limit),
+        _top_tweets,
+        lambda: _top_tweets(_top_rows_in_python(account_ids, period, sort, descending, limit)),
     )
+
+
+top_tweets = alone(top_tweets_read)
+
+
+def _top_tweets(rows: list) -> list[dict]:
     out = [dict(zip(TOP_COLUMNS, row, strict=True)) for row in rows]
     for row in out:
         row["id"] = str(row["id"])  # X ids exceed JavaScript's exact integers

@@ -18,7 +18,7 @@ from django.db.models import F
 
 from .metrics import ENGAGEMENT_PARTS, TWEET_METRICS
 from .models import Tweet, TweetSample
-from .rollups import rows_of
+from .rollups import Read, alone
 
 MIN_TWEETS = 3  # fewer Tweets in a slot than this, and its median says nothing
 FIRST_DAY = timedelta(hours=24)
@@ -124,7 +124,7 @@ def _median_or_none(values: list[float]) -> float | None:
     return float(median(values)) if values else None
 
 
-def best_slots(
+def best_slots_read(
     account_ids,
     tz: ZoneInfo,
     since: datetime,
@@ -132,7 +132,7 @@ def best_slots(
     *,
     replies: bool = False,
     min_tweets: int = MIN_TWEETS,
-) -> Timing:
+) -> Read:
     """First-24-hour results of the accounts' Tweets posted in [since, until), per local
     weekday and hour in `tz`, in one query."""
     impressions, engagements = COLUMNS
@@ -172,17 +172,23 @@ def best_slots(
         "until": until,
         "day": FIRST_DAY,
     }
-    rows = rows_of(sql, params, lambda: _rows_in_python(params, tz))
-    return Timing(
-        slots=[
-            Slot(
-                weekday,
-                hour,
-                count,
-                median if count >= min_tweets else None,
-                rate if count >= min_tweets else None,
-            )
-            for weekday, hour, count, median, rate in rows
-        ],
-        min_tweets=min_tweets,
-    )
+
+    def finish(rows: list) -> Timing:
+        return Timing(
+            slots=[
+                Slot(
+                    weekday,
+                    hour,
+                    count,
+                    median if count >= min_tweets else None,
+                    rate if count >= min_tweets else None,
+                )
+                for weekday, hour, count, median, rate in rows
+            ],
+            min_tweets=min_tweets,
+        )
+
+    return Read(sql, params, finish, lambda: finish(_rows_in_python(params, tz)))
+
+
+best_slots = alone(best_slots_read)

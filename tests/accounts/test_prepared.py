@@ -76,3 +76,48 @@ def test_compiled_queries_sent_together_are_prepared_again_when_gone(alice):
     sent = [q["sql"] for q in done.captured_queries]
     assert sent[0].startswith("EXECUTE ") and sent[-1].startswith("EXECUTE ")
     assert sum(sql.startswith("PREPARE ") for sql in sent) == 2
+
+
+def _together(statements):
+    with connection.cursor() as cursor:
+        return prepared.fetch_together(cursor, statements)
+
+
+@pytest.mark.django_db
+def test_statements_fetched_together_in_one_round_trip():
+    """Named and positional parameters, a statement sent twice with other values, one
+    without rows: each keeps its own rows, and once prepared all go in one query."""
+    statements = [
+        (NAMED, {"a": 3, "b": 4}),
+        ("SELECT %s::int - %s::int", [10, 3]),
+        (NAMED, {"b": 1, "a": 5}),
+        ("SELECT 1 WHERE %s::bool", [False]),
+    ]
+    expected = [[(7, 6, "100%")], [(7,)], [(6, 10, "100%")], []]
+    assert _together(statements) == expected  # prepares the three texts
+    with CaptureQueriesContext(connection) as done:
+        assert _together(statements) == expected
+    sent = [q["sql"] for q in done.captured_queries]
+    assert len(sent) == 1 and sent[0].count("EXECUTE ") == 4, sent
+
+
+@pytest.mark.django_db
+def test_statements_fetched_together_past_the_bound_run_one_by_one(monkeypatch):
+    monkeypatch.setattr(prepared, "MOST", 0)
+    prepared.forget(connection)
+    with CaptureQueriesContext(connection) as done:
+        rows = _together([("SELECT %s::int", [5]), (NAMED, {"a": 1, "b": 2})])
+    assert rows == [[(5,)], [(3, 2, "100%")]]
+    assert [q["sql"] for q in done.captured_queries] == [
+        "SELECT 5::int",
+        "SELECT 1::int + 2::int, 1::int * 2, '100%'::text",
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_statements_fetched_together_are_prepared_again_when_gone():
+    statements = [(NAMED, {"a": 1, "b": 1}), ("SELECT %s::int", [9])]
+    assert _together(statements) == [[(2, 2, "100%")], [(9,)]]
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    assert _together(statements) == [[(2, 2, "100%")], [(9,)]]

@@ -39,34 +39,38 @@ def owner(client, history):
 # Every request reads the signed-in person with their profile (the timezone) and the
 # accounts they may see, which is also the access check, in one round trip of two
 # statements (the session comes from the cache, accounts/backends.py joins the profile and
-# sends both): 1 query before the numbers.
+# sends both): 1 query before the numbers. A page that needs several statements sends them
+# in one more round trip (tweets.rollups.read_together). Each entry: the path, the queries
+# (round trips), the statements in them.
 ACCOUNT_READS = [
-    ("/dashboard/api/kpis.json?period=7", 2),  # both periods' sums in one aggregate
-    ("/dashboard/api/engagements.json?period=7", 2),  # the same aggregate
+    ("/dashboard/api/kpis.json?period=7", 2, 3),  # both periods' sums in one aggregate
+    ("/dashboard/api/engagements.json?period=7", 2, 3),  # the same aggregate
     # one row per bucket, the buckets generated in the query
-    ("/dashboard/api/series.json?period=7&interval=hour", 2),
-    ("/dashboard/api/series.json?period=7&interval=day&metric=engagements", 2),
-    ("/dashboard/api/top-tweets.json?period=30", 2),  # latest samples through the key
-    ("/dashboard/api/timing.json", 2),  # each Tweet's sample at 24 hours through the key
+    ("/dashboard/api/series.json?period=7&interval=hour", 2, 3),
+    ("/dashboard/api/series.json?period=7&interval=day&metric=engagements", 2, 3),
+    ("/dashboard/api/top-tweets.json?period=30", 2, 3),  # latest samples through the key
+    ("/dashboard/api/timing.json", 2, 3),  # each Tweet's sample at 24 hours through the key
     # per bucket its net follows, Tweets posted and followers at its end, in one query;
-    # impressions of both periods; net follows of both periods
-    ("/dashboard/api/audience.json?period=7", 4),
+    # impressions of both periods; net follows of both periods: together
+    ("/dashboard/api/audience.json?period=7", 2, 5),
     # the impressions series, both periods' sums, the audience (1), the best-time slots,
-    # net follows, the top Tweets, how many were posted with the reposts
-    ("/dashboard/?period=7", 8),
+    # how many were posted with the reposts, the top Tweets, net follows: together
+    ("/dashboard/?period=7", 2, 9),
 ]
 
 
 def test_account_reads_make_the_fewest_queries(owner):
     """Counted once the session has prepared them (accounts/prepared.py): from then on,
     every statement a read sends runs a prepared one."""
-    for path, queries in ACCOUNT_READS:
+    for path, queries, statements in ACCOUNT_READS:
         assert owner.get(path).status_code == 200  # the first one prepares
         with CaptureQueriesContext(connection) as done:
             assert owner.get(path).status_code == 200
         sent = [query["sql"] for query in done.captured_queries]
         assert len(sent) == queries, (path, sent)
-        assert all(sql.startswith("EXECUTE ") for sql in sent), (path, sent)
+        executes = [part for sql in sent for part in sql.split("; ")]
+        assert len(executes) == statements, (path, executes)
+        assert all(part.startswith("EXECUTE ") for part in executes), (path, sent)
 
 
 def _tweet_reads(history):
