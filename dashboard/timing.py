@@ -1,6 +1,6 @@
 """The best time to post: the heatmap page, its JSON and its CSV (tweets/timing.py computes)."""
 
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -9,6 +9,7 @@ from tweets.exports import csv_row, csv_writer
 
 from . import heatmap
 from .forms import TimingQuery
+from .responses import JSONResponse
 from .views import _query, _scope, dashboard_view
 
 CSV_COLUMNS = ("weekday", "hour", "tweets", "median_impressions", "median_engagement_rate")
@@ -57,7 +58,7 @@ def timing_page(request):
 def api_timing(request):
     """Every slot with a Tweet in it, the best three and the threshold, as JSON."""
     scope, result = _timing(request)
-    return JsonResponse(
+    return JSONResponse(
         {
             "period": scope.as_json(),
             "timezone": scope.tz.key,

@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import EmptyPage, Paginator
-from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -58,6 +58,7 @@ from .forms import (
     TopQuery,
     TweetQuery,
 )
+from .responses import JSONResponse
 from .templatetags.dashboard import age
 
 SAMPLES_PER_PAGE = 50
@@ -92,7 +93,7 @@ def dashboard_view(*, json: bool = False, scope: bool = True):
             except (BadQuery, periods.TooManyPoints) as exc:
                 message = str(exc)
                 if json:
-                    return JsonResponse({"error": message}, status=400)
+                    return JSONResponse({"error": message}, status=400)
                 context = {"message": message}
                 return render(request, "dashboard/bad_request.html", context, status=400)
 
@@ -513,7 +514,7 @@ def overview_csv(request):
 def api_kpis(request):
     """KPIs of the period and the previous one, with their change."""
     scope = _scope(request)
-    return JsonResponse(
+    return JSONResponse(
         {
             "period": scope.as_json(),
             "as_of": scope.as_of,
@@ -534,7 +535,7 @@ def api_series(request):
     series = rollups.account_series(
         scope.ids, scope.period, scope.tz, data["metric"], data["interval"], scope.as_of
     )
-    return JsonResponse({**series, "period": scope.as_json()})
+    return JSONResponse({**series, "period": scope.as_json()})
 
 
 @dashboard_view(json=True)
@@ -548,14 +549,14 @@ def api_audience(request):
         audience.net_follows_with_previous_read(ids, period),
     )
     kpis = audience.audience_kpis(ids, period, current, previous, net_follows)
-    return JsonResponse({**followers, "period": scope.as_json(), "kpis": _kpis_json(kpis)})
+    return JSONResponse({**followers, "period": scope.as_json(), "kpis": _kpis_json(kpis)})
 
 
 @dashboard_view(json=True)
 def api_engagements(request):
     """Each kind of engagement in the period, against the previous one."""
     scope = _scope(request)
-    return JsonResponse(
+    return JSONResponse(
         {
             "period": scope.as_json(),
             "as_of": scope.as_of,
@@ -572,7 +573,7 @@ def api_top_tweets(request):
     tweets = rollups.top_tweets(
         scope.ids, scope.period, data["sort"], data["order"] == "desc", data["limit"]
     )
-    return JsonResponse(
+    return JSONResponse(
         {
             "period": scope.as_json(),
             "sort": data["sort"],
@@ -752,7 +753,7 @@ def tweet_samples_csv(request, tweet_id: int):
 @dashboard_view(json=True, scope=False)
 def api_tweet_series(request, tweet_id: int):
     """Every metric of a Tweet by age since posting (cumulative)."""
-    return JsonResponse(samples.tweet_series(_tweet(request, tweet_id, with_account=False)))
+    return JSONResponse(samples.tweet_series(_tweet(request, tweet_id, with_account=False)))
 
 
 @dashboard_view(json=True, scope=False)
@@ -760,14 +761,14 @@ def api_tweet_gains(request, tweet_id: int):
     """Gains of one metric per hour (per local day for long-lived Tweets)."""
     item = _tweet(request, tweet_id, with_account=False)
     data = TweetQuery.parse(request.GET)
-    return JsonResponse(samples.tweet_gains(item, data["metric"], _zone(request)))
+    return JSONResponse(samples.tweet_gains(item, data["metric"], _zone(request)))
 
 
 @dashboard_view(json=True, scope=False)
 def api_tweet_video(request, tweet_id: int):
     """The Tweet's videos: quartile funnel with retention, views by age."""
     item = _tweet(request, tweet_id, with_account=False)
-    return JsonResponse({"tweet": str(item.pk), "videos": samples.tweet_videos(item)})
+    return JSONResponse({"tweet": str(item.pk), "videos": samples.tweet_videos(item)})
 
 
 # --- compare -----------------------------------------------------------------------------
@@ -853,7 +854,7 @@ def api_compare(request):
         raise BadQuery("ids: choose one to ten Tweet ids, e.g. ids=123,456.")
     tweets = _compared(request, data["ids"])
     normalise = data["scale"] == "normalised"
-    return JsonResponse(
+    return JSONResponse(
         {
             "metric": data["metric"],
             "window": data["window"],

@@ -108,12 +108,17 @@ def test_the_one_read_picks_what_a_pass_over_every_sample_picks(tweets, name, mo
             every = samples._read_in_python(tweet, params, ZoneInfo(params["tz"]))
             print(name, limit, tz, gain, picked.count, len(picked.thin), len(picked.closing))
             assert picked == every
+            # gains.json's own read (one metric; no count, series or page) picks the same.
+            closings = samples.read_closings(tweet, tz, "likes")
+            likes = every.columns["likes"]
+            assert closings.first == (every.first[0], every.first[likes])
+            assert closings.closing == [(row[0], row[likes]) for row in every.closing]
         assert picked.count == len(HISTORIES[name])
         assert samples.tweet_series(tweet, picked) == samples.tweet_series(tweet, every)
         for metric in ("impressions", "likes", "promoted_impressions"):
-            assert samples.tweet_gains(tweet, metric, tz, picked) == samples.tweet_gains(
-                tweet, metric, tz, every
-            )
+            gains = samples.tweet_gains(tweet, metric, tz, every)
+            assert samples.tweet_gains(tweet, metric, tz, picked) == gains
+            assert samples.tweet_gains(tweet, metric, tz) == gains  # through read_closings
 
 
 @pytest.mark.parametrize("name", HISTORIES)
