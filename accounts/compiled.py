@@ -94,17 +94,26 @@ class CompiledQuery:
         return found
 
 
-def run_together(*calls: tuple[CompiledQuery, tuple]) -> list[list[Model]]:
+def run_together(*calls: tuple[CompiledQuery, tuple], along=None) -> list[list]:
     """Each (compiled query, its values)'s list. On PostgreSQL the statements are prepared
     once per session (accounts/prepared.py) and sent in one round trip (one query string;
     each statement's rows read in turn); elsewhere they run one after the other. All on the
-    first query's database."""
+    first query's database. With `along` (the person's own read, accounts/backends.py):
+    more (statement, parameters) sent in the same round trip, whose rows follow the
+    lists as they came, and nothing taken from what was sent ahead (accounts/ahead.py)."""
     using = calls[0][0]._using
     connection = connections[using]
     statements = [query._statement(values) for query, values in calls]
     with connection.cursor() as cursor:
-        results = prepared.fetch_together(cursor, statements)
-    return [query._built(rows, connection) for (query, _), rows in zip(calls, results, strict=True)]
+        if along is None:
+            results = prepared.fetch_together(cursor, statements)
+        else:
+            results = prepared.send_together(cursor, statements + list(along))
+    built = [
+        query._built(rows, connection)
+        for (query, _), rows in zip(calls, results[: len(calls)], strict=True)
+    ]
+    return built + results[len(calls) :]
 
 
 def _converted(row, converters, connection) -> list:

@@ -5,7 +5,8 @@ Each request goes to Django's WSGI handler, as a WSGI server hands it over (an e
 carrying the signed-in session's cookie): every middleware, the session, the view, the
 template or JSON, with DEBUG off: server time, without the network. Beside each one, the
 bare SQL that computes the same numbers (written here, independently of the product),
-timed the same way in the same run, and how many queries the request made. The same
+timed the same way in the same run, and how many round trips to the database the request
+made, the first time and asked again (accounts/ahead.py), with the statements. The same
 request through Django's test Client is timed too: the Client adds its own work (building
 the request, copying the response, its cookie jar and signals), about 1 ms, which no
 server does, so it is shown apart and not judged.
@@ -25,6 +26,7 @@ from django.test import Client
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from accounts import ahead
 from accounts.models import Profile
 from tweets.metrics import ENGAGEMENT_PARTS, ROLLUP_COLUMNS, TWEET_SAMPLE_COLUMNS
 from tweets.periods import last_days
@@ -265,22 +267,33 @@ class Server:
         return int(status[0].split()[0])
 
 
-def _queries(server: Server, path: str) -> int:
-    """The statements a request sends once its session has prepared them (the first
-    request on a connection also sends a PREPARE per statement: accounts/prepared.py)."""
+def _round_trips(server: Server, path: str) -> tuple[int, int, int]:
+    """A request's round trips to the database, counted once its session has prepared the
+    statements (the first request on a connection also sends a PREPARE per statement:
+    accounts/prepared.py): the first request for the page in a process, then the page
+    asked again, whose statements go with the person's read (accounts/ahead.py); and the
+    statements sent in that one."""
     server.get(path)
-    count = 0
+    trips = statements = 0
 
-    def counted(execute, *args):
-        nonlocal count
-        count += 1
-        return execute(*args)
+    def counted(execute, sql, *args):
+        nonlocal trips, statements
+        trips += 1
+        statements += max(sql.count("EXECUTE "), 1)
+        return execute(sql, *args)
 
-    with connection.execute_wrapper(counted):
-        status = server.get(path)
-    if status != 200:
-        raise RuntimeError(f"{path} answered {status}")
-    return count
+    found = []
+    for forget in (True, False):
+        if forget:
+            ahead.forget_all()
+        trips = statements = 0
+        with connection.execute_wrapper(counted):
+            status = server.get(path)
+        if status != 200:
+            raise RuntimeError(f"{path} answered {status}")
+        found.append((trips, statements))
+    (first, _), (again, sent) = found
+    return first, again, sent
 
 
 def measure(data: dataset.Dataset, repeat: int) -> list[Figure]:
@@ -289,18 +302,23 @@ def measure(data: dataset.Dataset, repeat: int) -> list[Figure]:
     server = Server({name: morsel.value for name, morsel in client.cookies.items()})
     figures = []
     for read in _reads(data):
-        queries = _queries(server, read.path)
+        first, again, statements = _round_trips(server, read.path)
         params = _params(data, read.path)
         timings_ms(lambda path=read.path: server.get(path), 0)  # two more to warm up
-        # Interleaved, so a burst of load on the machine hits all three alike.
-        view, bare, through_client = [], [], []
+        # Interleaved, so a burst of load on the machine hits all four alike. The page
+        # asked again (its statements sent ahead with the person's read), and the first
+        # request for it in a process (nothing remembered: two round trips).
+        view, bare, through_client, first_time = [], [], [], []
         for _ in range(repeat):
             view += timings_ms(lambda path=read.path: server.get(path), 1, warmup=0)
             bare += timings_ms(_bare(read.bare, params), 1, warmup=0)
             through_client += timings_ms(
                 lambda path=read.path: client.get(path, secure=True), 1, warmup=0
             )
+            ahead.forget_all()
+            first_time += timings_ms(lambda path=read.path: server.get(path), 1, warmup=0)
         view, bare, through_client = summary(view), summary(bare), summary(through_client)
+        first_time = summary(first_time)
         ratio = view["p95"] / bare["p95"]
         within = view["p95"] < read.target_ms and (not read.against_bare or ratio <= MAX_RATIO)
         target = f"p95 < {read.target_ms} ms" + (
@@ -327,6 +345,14 @@ def measure(data: dataset.Dataset, repeat: int) -> list[Figure]:
             ),
             Figure(
                 "reads",
+                f"{read.name}: p95 server time, the first request for the page in a process",
+                round(first_time["p95"], 1),
+                "ms",
+                round(view["p95"], 1),
+                "the page asked again (judged above)",
+            ),
+            Figure(
+                "reads",
                 f"{read.name}: p95 through the test Client",
                 round(through_client["p95"], 1),
                 "ms",
@@ -335,11 +361,23 @@ def measure(data: dataset.Dataset, repeat: int) -> list[Figure]:
             ),
             Figure(
                 "reads",
-                f"{read.name}: queries",
-                queries,
-                "queries",
+                f"{read.name}: round trips to the database, the page asked again",
+                again,
+                "round trips",
                 len(read.bare),
                 "bare SQL statements (no session, user, accounts or timezone)",
+            ),
+            Figure(
+                "reads",
+                f"{read.name}: statements in them",
+                statements,
+                "statements",
+            ),
+            Figure(
+                "reads",
+                f"{read.name}: round trips, the first request for the page in a process",
+                first,
+                "round trips",
             ),
         ]
     return figures

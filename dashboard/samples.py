@@ -240,8 +240,7 @@ def read_closings(tweet: Tweet, tz: ZoneInfo, metric: str) -> Read:
 def _picked(statement: str, params: dict) -> tuple[list[tuple], dict[str, list[tuple]]]:
     """The statement's rows, and per tag its rows by time with captured_at as an instant."""
     with connection.cursor() as cursor:
-        prepared.execute(cursor, statement, params)
-        rows = cursor.fetchall()
+        (rows,) = prepared.fetch_together(cursor, [(statement, params)])
     tagged = {"thin": [], "closing": [], "page": [], "first": []}
     for row in rows:
         tagged[row[0]].append(row)
@@ -466,8 +465,8 @@ def _video_rows(params: dict) -> list[dict]:
     samples, the probes take 12 ms where a window pass over the key took 31, beside the
     bare DISTINCT ON's 51, interleaved on the loaded machine.)"""
     with connection.cursor() as cursor:
-        prepared.execute(cursor, VIDEO_READ_SQL, {**params, "step": STEPS[params["thin"]]})
-        rows = cursor.fetchall()
+        statement = (VIDEO_READ_SQL, {**params, "step": STEPS[params["thin"]]})
+        (rows,) = prepared.fetch_together(cursor, [statement])
     out = []
     for media_id, epoch, *values in rows:
         moment = datetime.fromtimestamp(epoch, UTC)

@@ -30,6 +30,7 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import oauth
+from accounts.ahead import reads_ahead
 from accounts.backends import accounts_with_user
 from accounts.compiled import CompiledQuery
 from accounts.models import Profile, XAccount
@@ -83,7 +84,9 @@ COMPARE_CANDIDATES = 40
 def dashboard_view(*, json: bool = False, scope: bool = True):
     """Sign-in required, GET only, and a malformed query answered with a 400 and why.
     `scope`: the view reads the accounts the person may see (_scope), which then come with
-    the person, in the same round trip (accounts.backends.accounts_with_user)."""
+    the person, in the same round trip (accounts.backends.accounts_with_user). The
+    statements the page ran for the person last time come in that round trip too
+    (accounts.ahead), so a page asked for again waits for the database once."""
 
     def decorate(view):
         @functools.wraps(view)
@@ -98,15 +101,16 @@ def dashboard_view(*, json: bool = False, scope: bool = True):
                 return render(request, "dashboard/bad_request.html", context, status=400)
 
         checked = login_required(require_GET(wrapper))
-        if not scope:
-            return checked
 
         @functools.wraps(view)
-        def with_accounts(request, *args, **kwargs):
-            with accounts_with_user():
-                return checked(request, *args, **kwargs)
+        def with_reads_ahead(request, *args, **kwargs):
+            with reads_ahead(request.get_full_path()):
+                if not scope:
+                    return checked(request, *args, **kwargs)
+                with accounts_with_user():
+                    return checked(request, *args, **kwargs)
 
-        return with_accounts
+        return with_reads_ahead
 
     return decorate
 

@@ -15,7 +15,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts import prepared
+from accounts import ahead, prepared
 from bench import dataset
 from dashboard import samples
 from tweets.models import Tweet
@@ -41,7 +41,8 @@ def owner(client, history):
 # statements (the session comes from the cache, accounts/backends.py joins the profile and
 # sends both): 1 query before the numbers. A page that needs several statements sends them
 # in one more round trip (tweets.rollups.read_together). Each entry: the path, the queries
-# (round trips), the statements in them.
+# (round trips), the statements in them. Asked again, a page sends its statements with the
+# person's read (accounts/ahead.py): 1 round trip, the same statements.
 ACCOUNT_READS = [
     ("/dashboard/api/kpis.json?period=7", 2, 3),  # both periods' sums in one aggregate
     ("/dashboard/api/engagements.json?period=7", 2, 3),  # the same aggregate
@@ -59,18 +60,32 @@ ACCOUNT_READS = [
 ]
 
 
+def _sent(owner, path) -> tuple[list[str], bytes]:
+    """What a request for `path` sent to the database, and its body."""
+    with CaptureQueriesContext(connection) as done:
+        response = owner.get(path)
+    assert response.status_code == 200
+    # A page's nonce and CSRF token are new at every request.
+    body = re.sub(rb'nonce="[^"]*"|csrfmiddlewaretoken" value="[^"]*"', b"", response.content)
+    return [query["sql"] for query in done.captured_queries], body
+
+
 def test_account_reads_make_the_fewest_queries(owner):
     """Counted once the session has prepared them (accounts/prepared.py): from then on,
     every statement a read sends runs a prepared one."""
     for path, queries, statements in ACCOUNT_READS:
         assert owner.get(path).status_code == 200  # the first one prepares
-        with CaptureQueriesContext(connection) as done:
-            assert owner.get(path).status_code == 200
-        sent = [query["sql"] for query in done.captured_queries]
+        ahead.forget_all()  # as the first request for the page in a process
+        sent, body = _sent(owner, path)
         assert len(sent) == queries, (path, sent)
         executes = [part for sql in sent for part in sql.split("; ")]
         assert len(executes) == statements, (path, executes)
         assert all(part.startswith("EXECUTE ") for part in executes), (path, sent)
+        # Asked again: the same statements, in one round trip, and the same page.
+        again, same = _sent(owner, path)
+        assert len(again) == 1, (path, again)
+        assert sorted(again[0].split("; ")) == sorted(executes), (path, again)
+        assert same == body, path
 
 
 def _tweet_reads(history):
@@ -89,14 +104,18 @@ def _tweet_reads(history):
 def test_a_tweets_reads_read_its_samples_once(owner, history):
     for path, queries, sample_reads in _tweet_reads(history):
         assert owner.get(path).status_code == 200  # the first one prepares
-        with CaptureQueriesContext(connection) as done:
-            assert owner.get(path).status_code == 200
+        ahead.forget_all()  # as the first request for the page in a process
+        sent, body = _sent(owner, path)
         # What each one runs (an EXECUTE of a statement prepared before, or plain SQL).
-        statements = [prepared.source(connection, q["sql"]) for q in done.captured_queries]
+        statements = [prepared.source(connection, sql) for sql in sent]
         print(path, len(statements), "queries")
         assert len(statements) == queries, (path, statements)
         reads = [sql for sql in statements if "tweets_tweetsample" in sql]
         assert len(reads) == sample_reads, (path, reads)
+        # Asked again: the person, then the rest sent ahead with them, in one round trip.
+        again, same = _sent(owner, path)
+        assert len(again) == 1 and again[0].count("EXECUTE ") == queries, (path, again)
+        assert same == body, path
 
 
 def test_the_tweet_pages_gains_table_lists_every_non_zero_gain_of_gains_json(owner, history):
