@@ -9,7 +9,8 @@ same period again) and so run the same statements with the same parameters. With
 `reads_ahead(page)` (the dashboard's views, `page` their path and query string):
 
 - the statements the page runs through accounts.prepared.fetch_together are remembered
-  for the person and the page, in this process (the latest MOST_PAGES pages);
+  for the person and the page, in this process (the latest MOST_PAGES pages, holding
+  at most MOST_VALUES parameter values in all);
 - on the person's next request for that page, their read (ProfileBackend.get_user) sends
   those statements along in its round trip (`to_send`, `sent`);
 - a statement the view then runs is answered from those rows only if it is the very
@@ -29,11 +30,24 @@ from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-# Pages remembered per process: a few hundred bytes each (the statements' texts are shared).
+# What a process remembers, at most: pages, and parameter values over all of them (an
+# agency's overview of 1,000 accounts holds 7 lists of 1,000 ids, about 56 KB; 200,000
+# values are a few MB). The least recently asked-for pages go first.
 MOST_PAGES = 4096
+MOST_VALUES = 200_000
+# A page's address (path and query string) longer than this is not remembered: anyone
+# signed in chooses it, and 4,096 of them must stay small.
+LONGEST_PAGE = 512
 
-_pages: OrderedDict = OrderedDict()  # (person's id, page) -> [(statement, parameters)]
+_pages: OrderedDict = OrderedDict()  # (person's id, page) -> ([(statement, params)], weight)
+_weight = 0  # the values _pages holds
 _lock = threading.Lock()
+
+
+def _values(params) -> int:
+    """How many values a statement's parameters hold (a list counts each of its items)."""
+    found = params.values() if isinstance(params, dict) else params
+    return sum(len(v) if isinstance(v, list | tuple) else 1 for v in found)
 
 
 @dataclass
@@ -60,13 +74,21 @@ def reads_ahead(page: str):
         yield
     finally:
         _REQUEST.reset(token)
-        if request.person is not None and request.ran:
-            key = (request.person, page)
-            with _lock:
-                _pages[key] = request.ran
-                _pages.move_to_end(key)
-                while len(_pages) > MOST_PAGES:
-                    _pages.popitem(last=False)
+        if request.person is not None and request.ran and len(page) <= LONGEST_PAGE:
+            _remember((request.person, page), request.ran)
+
+
+def _remember(key, ran: list) -> None:
+    global _weight
+    weight = sum(1 + _values(params) for _, params in ran)
+    with _lock:
+        _weight -= _pages.pop(key, ((), 0))[1]
+        if weight > MOST_VALUES:
+            return  # a page too big to remember runs as a first request every time
+        _pages[key] = (ran, weight)
+        _weight += weight
+        while len(_pages) > MOST_PAGES or _weight > MOST_VALUES:
+            _weight -= _pages.popitem(last=False)[1][1]
 
 
 def to_send(person) -> list[tuple[str, object]]:
@@ -77,7 +99,7 @@ def to_send(person) -> list[tuple[str, object]]:
         return []
     request.person = person
     with _lock:
-        return list(_pages.get((person, request.page), ()))
+        return list(_pages.get((person, request.page), ((), 0))[0])
 
 
 def sent(statements: list[tuple[str, object]], results: list[list]) -> None:
@@ -105,5 +127,18 @@ def take(sql: str, params) -> list | None:
 
 def forget_all() -> None:
     """Forget every page remembered in this process."""
+    global _weight
     with _lock:
         _pages.clear()
+        _weight = 0
+
+
+def remembered() -> dict:
+    """{(person's id, page): [(statement, parameters)]} remembered now, oldest first."""
+    with _lock:
+        return {key: list(ran) for key, (ran, _) in _pages.items()}
+
+
+def held() -> int:
+    """The parameter values remembered now (at most MOST_VALUES)."""
+    return _weight

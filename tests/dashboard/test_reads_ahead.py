@@ -102,25 +102,45 @@ def test_a_statement_sent_ahead_that_fails_costs_the_page_nothing(client, alice,
     expected = client.get(KPIS).content
     # What the page ran last time, and one more that fails in the database.
     key = (alice.pk, KPIS)
-    ahead._pages[key] = [*ahead._pages[key], ("SELECT 1 / (0 * %s)", [1])]
+    ahead._remember(key, [*ahead.remembered()[key], ("SELECT 1 / (0 * %s)", [1])])
     with caplog.at_level(logging.WARNING, logger="accounts.backends"):
         response = client.get(KPIS)
     assert response.status_code == 200 and response.content == expected
     assert "A read sent ahead failed" in caplog.text
     # The next request remembers only what the page ran, and sends that ahead.
-    assert len(ahead._pages[key]) == 1
+    assert len(ahead.remembered()[key]) == 1
     trips, response = _round_trips(client, KPIS)
     assert trips == 1 and response.content == expected
 
 
 def test_what_is_remembered_is_bounded(client, alice, shared, monkeypatch):
-    monkeypatch.setattr(ahead, "MOST_PAGES", 3)
+    """By pages, and by the parameter values they hold: the least recently asked-for go."""
     client.force_login(alice)
     paths = ["/dashboard/api/kpis.json?period=7", "/dashboard/api/kpis.json?period=30"]
     paths += ["/dashboard/api/engagements.json?period=7", "/dashboard/api/series.json"]
+    monkeypatch.setattr(ahead, "MOST_PAGES", 3)
     for path in paths:
         assert client.get(path).status_code == 200
-    assert [page for _, page in ahead._pages] == paths[1:]
+    assert [page for _, page in ahead.remembered()] == paths[1:]
+    weights = {page: weight for (_, page), (_, weight) in ahead._pages.items()}
+    assert ahead.held() == sum(weights.values())
+    # Room for the last two only: the oldest goes when the next page is remembered.
+    monkeypatch.setattr(ahead, "MOST_VALUES", weights[paths[2]] + weights[paths[3]])
+    assert client.get(paths[3]).status_code == 200
+    assert [page for _, page in ahead.remembered()] == paths[2:]
+    assert ahead.held() <= ahead.MOST_VALUES
+    # A page heavier than the whole budget is not remembered, and runs as a first request.
+    monkeypatch.setattr(ahead, "MOST_VALUES", 1)
+    client.get(KPIS)
+    trips, response = _round_trips(client, KPIS)
+    assert trips == 2 and _impressions(response) == 1070
+    assert (alice.pk, KPIS) not in ahead.remembered()
+    # Nor is a page whose address is longer than LONGEST_PAGE (anyone signed in picks it).
+    monkeypatch.setattr(ahead, "MOST_VALUES", 10_000)
+    long = f"{KPIS}&{'x' * ahead.LONGEST_PAGE}=1"
+    client.get(long)
+    assert client.get(long).status_code == 200
+    assert [page for _, page in ahead.remembered()] == paths[2:]
 
 
 def test_a_page_of_someone_else_is_not_sent_ahead_for_another(client, alice, bob, shared):
@@ -140,13 +160,13 @@ def test_the_period_moves_on_and_nothing_stale_is_shown(client, alice, shared, s
     key = (alice.pk, KPIS)
     # The statements as they were a day ago: the same texts, the period a day earlier.
     yesterday = []
-    for sql, params in ahead._pages[key]:
+    for sql, params in ahead.remembered()[key]:
         if isinstance(params, dict) and "start" in params:
             params = {
                 **params,
                 **{k: v - timedelta(days=1) for k, v in params.items() if k in ("start", "end")},
             }
         yesterday.append((sql, params))
-    ahead._pages[key] = yesterday
+    ahead._remember(key, yesterday)
     trips, response = _round_trips(client, KPIS)
     assert trips == 2 and _impressions(response) == 1070
