@@ -100,9 +100,8 @@ COLUMN_INDEX = {name: index for index, name in enumerate(READ_COLUMNS)}
 # captured_at as epoch seconds: psycopg reads a float in C, while Django's loader for a
 # timestamptz parses its text in Python (770 per read of a 30-day Tweet). Named apart, so
 # the ORDER BY captured_at below still walks the key.
-ROW = ", ".join(
-    ("extract(epoch FROM captured_at)::float8 AS captured_epoch", *TWEET_SAMPLE_COLUMNS)
-)
+EPOCH = "extract(epoch FROM captured_at)::float8 AS captured_epoch"
+ROW = ", ".join((EPOCH, *TWEET_SAMPLE_COLUMNS))
 # The closing sample of each bucket of `step` in `tz` between a Tweet's first and last
 # sample: one backward step through the (tweet, captured_at) key per bucket, so a month of
 # 5-minute samples costs 720 index probes for hourly buckets, not a scan of 8,640 rows. An
@@ -162,7 +161,7 @@ READ_SQL = f"""
 def closings_sql(metric: str) -> str:
     if metric not in TWEET_SAMPLE_COLUMNS:
         raise ValueError(f"{metric!r} is not a column of {TABLE}")
-    row = f"extract(epoch FROM captured_at)::float8 AS captured_epoch, {metric}"
+    row = f"{EPOCH}, {metric}"
     return f"""
         WITH stats AS MATERIALIZED (
             SELECT NULL::bigint AS n, min(captured_at) AS first, max(captured_at) AS last
@@ -363,23 +362,17 @@ def tweet_gains(tweet: Tweet, metric: str, tz: ZoneInfo, samples: Read | None = 
 
 
 VIDEOS = VideoSample._meta.db_table
-VIDEO_ROW = ", ".join(
-    ("extract(epoch FROM captured_at)::float8 AS captured_epoch", *VIDEO_SAMPLE_COLUMNS)
-)
-
-
 # Of each sample but a video's latest, the views chart shows only its views: its other
 # columns are sent only for the latest (the funnel's), the row the statement marks `latest`.
 FUNNEL_ONLY = tuple(c for c in VIDEO_SAMPLE_COLUMNS if c != "views")
-
-
-def _views_row(latest: str) -> str:
-    rest = ", ".join(f"CASE WHEN {latest} THEN {c} END AS {c}" for c in FUNNEL_ONLY)
-    epoch = "extract(epoch FROM captured_at)::float8 AS captured_epoch"
-    return f"{epoch}, {latest} AS latest, views, {rest}"
-
-
-VIEWS_ROW = _views_row("captured_at = stats.last")
+VIEWS_ROW = ", ".join(
+    (
+        EPOCH,
+        "captured_at = stats.last AS latest",
+        "views",
+        *(f"CASE WHEN captured_at = stats.last THEN {c} END AS {c}" for c in FUNNEL_ONLY),
+    )
+)
 # Videos' samples, thinned like a Tweet's: each video with fewer than MAX_POINTS samples
 # keeps them all, each one with more the closing sample of each UTC bucket, one backward
 # step through the (media, captured_at) key per bucket, as CLOSINGS steps through a
