@@ -15,9 +15,9 @@ object, so a new connection prepares afresh. Should one be gone all the same (a 
 that discards, say), the statement fails once, the connection forgets what it prepared,
 and a statement run outside a transaction is prepared again and retried at once.
 
-`execute` takes a statement with Django's placeholders (`%s`, or `%(name)s`, each name
-one parameter however often it appears) and runs it as a prepared statement on
-PostgreSQL, as a plain one elsewhere.
+`fetch_together` and `send_together` take statements with Django's placeholders (`%s`,
+or `%(name)s`, each name one parameter however often it appears) and run them as prepared
+statements on PostgreSQL, as plain ones elsewhere.
 """
 
 import itertools
@@ -47,30 +47,15 @@ def stale(error: Exception) -> bool:
     return isinstance(error, STALE) or isinstance(error.__cause__, STALE)
 
 
-def execute(cursor, sql: str, params=()) -> None:
-    """`cursor.execute(sql, params)`, prepared once per session on PostgreSQL. `cursor` is
-    a Django cursor; `params` a dict for `%(name)s` placeholders, else a sequence."""
-
-    def run():
-        known = _known(cursor, sql)
-        if known is None:
-            cursor.execute(sql, params)
-        else:
-            order, statement = known
-            values = [params[name] for name in order] if isinstance(params, dict) else params
-            cursor.execute(statement, values)
-
-    retried(cursor.db, run)
-
-
 def fetch_together(cursor, statements: list[tuple[str, object]]) -> list[list]:
-    """The rows of each (statement, parameters), as `execute` takes them, all sent in one
-    round trip on PostgreSQL: one query string of their `EXECUTE`s, each one's rows read in
-    turn. A page that needs several statements waits for the server once, not once per
-    statement (each wait is 0.1 ms on one machine, more where the database is another
-    host). Elsewhere, or once the session holds MOST statements, they run one by one.
-    Within accounts.ahead.reads_ahead, a statement already sent ahead in this request
-    with these parameters is answered from its rows, and the rest are sent."""
+    """The rows of each (statement, parameters: a dict for `%(name)s` placeholders, else
+    a sequence), all sent in one round trip on PostgreSQL: one query string of their
+    `EXECUTE`s, each one's rows read in turn. A page that needs several statements waits
+    for the server once, not once per statement (each wait is 0.1 ms on one machine, more
+    where the database is another host). Elsewhere, or once the session holds MOST
+    statements, they run one by one. Within accounts.ahead.reads_ahead, a statement
+    already sent ahead in this request with these parameters is answered from its rows,
+    and the rest are sent."""
     results = [ahead.take(sql, params) for sql, params in statements]
     missing = [index for index, rows in enumerate(results) if rows is None]
     if missing:
@@ -158,7 +143,7 @@ def _prepare(cursor, sql: str) -> tuple[list, str]:
 
 
 def source(connection, sent: str) -> str:
-    """The statement an `EXECUTE` sent on this connection runs, as given to `execute`
+    """The statement an `EXECUTE` sent on this connection runs, as given to `fetch_together`
     (what was sent, when it is not one of ours): for reading captured queries."""
     for sql, (_order, statement) in _PREPARED.get(connection.connection, {}).items():
         execute = statement.split(" (")[0]  # EXECUTE and the statement's name

@@ -12,8 +12,8 @@ NAMED = "SELECT %(a)s::int + %(b)s::int, %(a)s::int * 2, '100%%'::text"
 
 def _run(sql, params):
     with connection.cursor() as cursor:
-        prepared.execute(cursor, sql, params)
-        return cursor.fetchall()
+        (rows,) = prepared.send_together(cursor, [(sql, params)])
+        return rows
 
 
 @pytest.mark.django_db
