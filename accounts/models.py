@@ -270,9 +270,15 @@ class AccountAccess(models.Model):
         MANAGER = "manager", "Manager"
         VIEWER = "viewer", "Viewer"
 
-    account = models.ForeignKey(XAccount, on_delete=models.CASCADE, related_name="accesses")
+    # Their indexes lead accountaccess_once and accountaccess_user_idx: no index of their own.
+    account = models.ForeignKey(
+        XAccount, on_delete=models.CASCADE, related_name="accesses", db_index=False
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_accesses"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="account_accesses",
+        db_index=False,
     )
     role = models.CharField(max_length=7, choices=Role.choices, default=Role.VIEWER)
     granted_by = models.ForeignKey(
@@ -436,8 +442,8 @@ class PendingAccess(models.Model):
     """Access to an account that waits for an invitation: granted to whoever accepts it
     (sharing with an email address invites it, see accounts/sharing.py)."""
 
-    invitation = models.ForeignKey(
-        Invitation, on_delete=models.CASCADE, related_name="pending_accesses"
+    invitation = models.ForeignKey(  # pendingaccess_once leads with it
+        Invitation, on_delete=models.CASCADE, related_name="pending_accesses", db_index=False
     )
     account = models.ForeignKey(XAccount, on_delete=models.CASCADE, related_name="+")
     role = models.CharField(

@@ -89,7 +89,10 @@ class Incident(models.Model):
         FAILING = "failing", "Polls failing for an hour"
         RATE_LIMITED = "rate_limited", "Held back by X's rate limit"
 
-    account = models.ForeignKey(XAccount, on_delete=models.CASCADE, related_name="incidents")
+    # incident_once_per_start leads with it: no index of its own.
+    account = models.ForeignKey(
+        XAccount, on_delete=models.CASCADE, related_name="incidents", db_index=False
+    )
     kind = models.CharField(max_length=12, choices=Kind.choices)
     # When the trouble began (the first failed poll after the last good one), not when it
     # was noticed: every checker derives the same instant.
@@ -129,7 +132,10 @@ class Alert(models.Model):
         RAISED = "raised", "Raised"
         RECOVERED = "recovered", "Recovered"
 
-    account = models.ForeignKey(XAccount, on_delete=models.CASCADE, related_name="alerts")
+    # alert_account_recent_idx leads with it: no index of its own.
+    account = models.ForeignKey(
+        XAccount, on_delete=models.CASCADE, related_name="alerts", db_index=False
+    )
     rule = models.ForeignKey(
         AlertRule, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts"
     )

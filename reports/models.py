@@ -26,8 +26,11 @@ class ReportSubscription(models.Model):
         WEEKLY = "weekly", "Weekly"
         MONTHLY = "monthly", "Monthly"
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_subscriptions"
+    user = models.ForeignKey(  # reportsubscription_one_per_frequency leads with it
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="report_subscriptions",
+        db_index=False,
     )
     frequency = models.CharField(max_length=7, choices=Frequency.choices)
     local_hour = models.PositiveSmallIntegerField(
@@ -88,8 +91,8 @@ class ReportDelivery(models.Model):
         FAILED = "failed", "Failed (gave up)"
         SKIPPED = "skipped", "Skipped"
 
-    subscription = models.ForeignKey(
-        ReportSubscription, on_delete=models.CASCADE, related_name="deliveries"
+    subscription = models.ForeignKey(  # reportdelivery_once_per_period leads with it
+        ReportSubscription, on_delete=models.CASCADE, related_name="deliveries", db_index=False
     )
     period_start = models.DateTimeField()
     period_end = models.DateTimeField()
@@ -148,7 +151,10 @@ class ReportPreview(models.Model):
         ReportSubscription, on_delete=models.CASCADE, related_name="previews"
     )
     # The person, denormalised: the allowance counts per person, over all frequencies.
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # reportpreview_user_idx leads with it: no index of its own.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     requested_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=6, choices=Status.choices, default=Status.QUEUED)
     recipient = models.EmailField(blank=True)

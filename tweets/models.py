@@ -43,7 +43,10 @@ class Tweet(models.Model):
         QUOTE = "quote"
 
     id = models.BigIntegerField("X id", primary_key=True)
-    account = models.ForeignKey(XAccount, on_delete=models.CASCADE, related_name="tweets")
+    # tweet_account_created_idx leads with it: no index of its own.
+    account = models.ForeignKey(
+        XAccount, on_delete=models.CASCADE, related_name="tweets", db_index=False
+    )
     text = models.TextField(blank=True)
     created_at = models.DateTimeField()
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.ORIGINAL)
@@ -146,7 +149,10 @@ class HourlyRollup(models.Model):
         ORGANIC = "organic"
         PROMOTED = "promoted"
 
-    account = models.ForeignKey(XAccount, on_delete=models.CASCADE, related_name="+")
+    # hourlyrollup_unique_bucket leads with it: no index of its own.
+    account = models.ForeignKey(
+        XAccount, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     bucket = models.DateTimeField()
     context = models.CharField(max_length=8, choices=Context.choices)
 
@@ -203,7 +209,10 @@ class AudienceHourly(models.Model):
     columns on HourlyRollup: followers have no organic / promoted context, and they are
     not a sum of Tweet deltas."""
 
-    account = models.ForeignKey(XAccount, on_delete=models.CASCADE, related_name="+")
+    # audiencehourly_unique_bucket leads with it: no index of its own.
+    account = models.ForeignKey(
+        XAccount, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     bucket = models.DateTimeField()
     net_follows = models.BigIntegerField(default=0, db_default=0)
 
@@ -225,7 +234,10 @@ class BilledReads(models.Model):
     read (tweets/billing.py). A counter, not a row per read: 300,000 live Tweets polled
     all day make one row per account and day."""
 
-    account = models.ForeignKey(XAccount, on_delete=models.CASCADE, related_name="+")
+    # billedreads_unique_day leads with it: no index of its own.
+    account = models.ForeignKey(
+        XAccount, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     day = models.DateField()
     tweets = models.PositiveIntegerField(default=0, db_default=0)
 
@@ -266,7 +278,10 @@ class PollRun(models.Model):
         RATE_LIMITED = "rate_limited", "Rate limited"
         UNAUTHORIZED = "unauthorized", "Needs re-authorisation"
 
-    account = models.ForeignKey(XAccount, on_delete=models.CASCADE, related_name="poll_runs")
+    # pollrun_account_recent_idx leads with it: no index of its own.
+    account = models.ForeignKey(
+        XAccount, on_delete=models.CASCADE, related_name="poll_runs", db_index=False
+    )
     kind = models.CharField(max_length=5, choices=Kind.choices, default=Kind.POLL)
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
