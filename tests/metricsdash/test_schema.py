@@ -66,11 +66,12 @@ def test_no_index_of_ours_is_served_by_another_of_its_table():
 @pytest.mark.django_db
 def test_the_dropped_foreign_key_indexes_come_back_when_migrated_back():
     """tweets 0011 drops only the indexes (metricsdash.schema.drop_fk_index): migrated back,
-    they exist again, and the foreign keys were never touched. All in the test's
+    they exist again, and the foreign keys were never touched (the same constraints, by
+    their oids: Django's own AlterField drops and re-adds them). All in the test's
     transaction, which undoes it."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT conname FROM pg_constraint WHERE conrelid = 'tweets_tweet'::regclass"
+            "SELECT oid, conname FROM pg_constraint WHERE conrelid = 'tweets_tweet'::regclass"
             " AND contype = 'f'"
         )
         keys = cursor.fetchall()
@@ -86,7 +87,7 @@ def test_the_dropped_foreign_key_indexes_come_back_when_migrated_back():
     assert "tweets_pollrun_account_id_346b5029" not in _indexes("tweets_pollrun")
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT conname FROM pg_constraint WHERE conrelid = 'tweets_tweet'::regclass"
+            "SELECT oid, conname FROM pg_constraint WHERE conrelid = 'tweets_tweet'::regclass"
             " AND contype = 'f'"
         )
         assert cursor.fetchall() == keys
