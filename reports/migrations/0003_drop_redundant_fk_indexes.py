@@ -1,11 +1,11 @@
 """Drop the indexes Django gave foreign keys whose column already leads a composite
-index or unique constraint of the same table (metricsdash.schema.drop_fk_index)."""
+index or unique constraint of the same table (accounts.schema.drop_fk_index)."""
 
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from metricsdash.schema import drop_fk_index
+from accounts.schema import drop_fk_index
 
 
 class Migration(migrations.Migration):

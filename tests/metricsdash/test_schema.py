@@ -65,7 +65,7 @@ def test_no_index_of_ours_is_served_by_another_of_its_table():
 
 @pytest.mark.django_db
 def test_the_dropped_foreign_key_indexes_come_back_when_migrated_back():
-    """tweets 0011 drops only the indexes (metricsdash.schema.drop_fk_index): migrated back,
+    """tweets 0011 drops only the indexes (accounts.schema.drop_fk_index): migrated back,
     they exist again, and the foreign keys were never touched (the same constraints, by
     their oids: Django's own AlterField drops and re-adds them). All in the test's
     transaction, which undoes it."""

@@ -1,4 +1,5 @@
-"""Operations the apps' migrations share."""
+"""Operations the apps' migrations share (here, in the app at the bottom of the layers, which
+every other app may import)."""
 
 from django.db import migrations
 
