@@ -41,6 +41,18 @@ def _indexes(table: str) -> set[str]:
         return {row[0] for row in cursor.fetchall()}
 
 
+def _foreign_keys(table: str) -> list[tuple]:
+    """(oid, name) of the table's foreign-key constraints: a key dropped and added again
+    keeps its name, not its oid."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT oid, conname FROM pg_constraint"
+            " WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY oid",
+            [table],
+        )
+        return cursor.fetchall()
+
+
 @pytest.mark.django_db
 def test_no_index_of_ours_is_served_by_another_of_its_table():
     tables = _our_tables()
@@ -69,12 +81,7 @@ def test_the_dropped_foreign_key_indexes_come_back_when_migrated_back():
     they exist again, and the foreign keys were never touched (the same constraints, by
     their oids: Django's own AlterField drops and re-adds them). All in the test's
     transaction, which undoes it."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT oid, conname FROM pg_constraint WHERE conrelid = 'tweets_tweet'::regclass"
-            " AND contype = 'f'"
-        )
-        keys = cursor.fetchall()
+    keys = _foreign_keys("tweets_tweet")
     assert "tweets_tweet_account_id_67574ee7" not in _indexes("tweets_tweet")
     assert "tweet_account_created_idx" in _indexes("tweets_tweet")
 
@@ -85,9 +92,4 @@ def test_the_dropped_foreign_key_indexes_come_back_when_migrated_back():
     call_command("migrate", "tweets", verbosity=0)
     assert "tweets_tweet_account_id_67574ee7" not in _indexes("tweets_tweet")
     assert "tweets_pollrun_account_id_346b5029" not in _indexes("tweets_pollrun")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT oid, conname FROM pg_constraint WHERE conrelid = 'tweets_tweet'::regclass"
-            " AND contype = 'f'"
-        )
-        assert cursor.fetchall() == keys
+    assert _foreign_keys("tweets_tweet") == keys
